@@ -1,0 +1,47 @@
+# One entry point. `make demo` and `make test` work on a fresh clone: they create .venv/.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: install demo serve test lint format migrate bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## The main job end to end on embedded defaults (SQLite, ORM broker, local files, rules).
+demo: install
+	$(BIN)/python scripts/demo.py
+
+## Web server and one worker until Ctrl-C (PORT, default 8000).
+serve: migrate
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py qcluster & \
+	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
+	wait
+
+## The whole test suite (uses DATABASE_URL when set, SQLite otherwise).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache

@@ -1,0 +1,287 @@
+"""CareerVP settings: the environment is read here, once, and nowhere else.
+
+Defaults are safe for a laptop (SQLite, django-q2's ORM broker, local result files, the offline
+rules generator). `DJANGO_ENV=production` turns every unsafe default into a start-up error that
+names the variable to set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+_DEFAULT_SECRET_KEY = "dev-insecure-careervp-secret-key-change-me"  # noqa: S105
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if not value:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
+
+
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = _env(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {number}")
+    return number
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- core
+
+DJANGO_ENV = _env_choice("DJANGO_ENV", "development", ("development", "production", "test"))
+PRODUCTION = DJANGO_ENV == "production"
+
+SECRET_KEY = _env("DJANGO_SECRET_KEY", _DEFAULT_SECRET_KEY)
+DEBUG = _env_bool("DJANGO_DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = [h.strip() for h in _env("DJANGO_ALLOWED_HOSTS").split(",") if h.strip()] or (
+    [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+
+QUEUE_BACKEND = _env_choice("QUEUE_BACKEND", "orm", ("orm", "sqs"))
+RESULTS_STORAGE = _env_choice("RESULTS_STORAGE", "local", ("local", "s3"))
+VPR_GENERATOR = _env_choice("VPR_GENERATOR", "rules", ("rules", "claude"))
+
+if PRODUCTION:
+    _unsafe = [
+        (
+            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32,
+            "DJANGO_SECRET_KEY: set a random secret of at least 32 characters",
+        ),
+        (DEBUG, "DJANGO_DEBUG: must be false in production"),
+        (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
+        (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
+        (
+            RESULTS_STORAGE == "local",
+            "RESULTS_STORAGE: set to 's3' (local files do not survive an instance replacement)",
+        ),
+    ]
+    _problems = [message for failed, message in _unsafe if failed]
+    if _problems:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses unsafe settings:\n  " + "\n  ".join(_problems)
+        )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "vpr_jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "careervp.urls"
+WSGI_APPLICATION = "careervp.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        _env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'careervp.sqlite3'}",
+        conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker share the file: wait for the lock instead of failing.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not :memory:, so worker processes started by tests see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(_env("VPR_LOCAL_RESULTS_DIR") or VAR_DIR / "media")
+
+# Request bodies above this are answered 413 (the API's own limit, also Django's).
+VPR_MAX_BODY_BYTES = _env_int("VPR_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = VPR_MAX_BODY_BYTES
+
+# --------------------------------------------------------------------------- VPR jobs
+
+VPR_IDEMPOTENCY_WINDOW_SECONDS = _env_int("VPR_IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600, minimum=1)
+VPR_RESULT_URL_TTL_SECONDS = _env_int("VPR_RESULT_URL_TTL_SECONDS", 3600, minimum=1)
+VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)
+VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)
+VPR_WORKER_TIMEOUT_SECONDS = _env_int("VPR_WORKER_TIMEOUT_SECONDS", 300, minimum=5)
+VPR_VISIBILITY_TIMEOUT_SECONDS = _env_int("VPR_VISIBILITY_TIMEOUT_SECONDS", 660, minimum=6)
+VPR_WORKERS = _env_int("VPR_WORKERS", 2, minimum=1)
+if VPR_VISIBILITY_TIMEOUT_SECONDS <= VPR_WORKER_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "VPR_VISIBILITY_TIMEOUT_SECONDS must exceed VPR_WORKER_TIMEOUT_SECONDS, or a message "
+        "is redelivered while its first worker still runs"
+    )
+
+# --------------------------------------------------------------------------- queue
+
+Q_CLUSTER = {
+    "name": "careervp-vpr-jobs",
+    "workers": VPR_WORKERS,
+    "timeout": VPR_WORKER_TIMEOUT_SECONDS,
+    "retry": VPR_VISIBILITY_TIMEOUT_SECONDS,
+    # The task records its own failures; a raised exception means "retry me", so failures
+    # are not acknowledged and the broker redelivers after `retry`.
+    "ack_failures": False,
+    "max_attempts": VPR_MAX_ATTEMPTS,
+    "orm": "default",
+    "save_limit": 1000,
+    "catch_up": False,
+    "label": "Task queue",
+}
+
+# --------------------------------------------------------------------------- results
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    if PRODUCTION
+    else {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "vpr_results": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
+    },
+}
+
+# --------------------------------------------------------------------------- API
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["vpr_jobs.api_errors.SafeJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "vpr_jobs.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "vpr_submit": _env("VPR_THROTTLE_SUBMIT", "30/min"),
+        "vpr_read": _env("VPR_THROTTLE_READ", "600/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CareerVP VPR jobs API",
+    "DESCRIPTION": "Submit Value Proposition Report jobs, poll their status, fetch results.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Throttle counters live in the cache; a per-process cache is enough for one web instance.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --------------------------------------------------------------------------- security
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _env_int("DJANGO_HSTS_SECONDS", 3600)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --------------------------------------------------------------------------- logging
+
+LOG_LEVEL = _env("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = _env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"job_context": {"()": "vpr_jobs.logs.JobContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(job_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [job=%(job_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["job_context"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django-q": {"level": _env("DJANGO_Q_LOG_LEVEL", "WARNING").upper()},
+    },
+}

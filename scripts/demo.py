@@ -1,0 +1,148 @@
+"""End-to-end demo on embedded defaults: web server + worker + a real HTTP client.
+
+Migrates, creates a demo user with the sample CV, submits the sample VPR request over HTTP,
+polls until the worker finishes, downloads the report and prints a summary. Everything it
+starts is stopped on the way out; the exit code says whether the VPR was produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+PYTHON = sys.executable
+TIMEOUT_SECONDS = float(os.environ.get("DEMO_TIMEOUT_SECONDS", "120"))
+
+
+def manage(*args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - fixed arguments
+        [PYTHON, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(method: str, url: str, token: str, body: Any = None) -> tuple[int, dict, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
+    request.add_header("Authorization", f"Token {token}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"{}")
+
+
+def start(stack: ExitStack, *args: str, log: Path) -> subprocess.Popen:
+    handle = stack.enter_context(log.open("w"))
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def stop() -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    stack.callback(stop)
+    return process
+
+
+def wait_healthy(base: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("demo: the web server did not become healthy")
+
+
+def main() -> int:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    logs = ROOT / "var" / "demo"
+    logs.mkdir(parents=True, exist_ok=True)
+    print("demo: migrating the database …", flush=True)
+    manage("migrate", "--noinput")
+    token = manage("create_api_user", "demo")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    with ExitStack() as stack:
+        start(stack, "runserver", f"127.0.0.1:{port}", "--noreload", log=logs / "web.log")
+        start(stack, "qcluster", log=logs / "worker.log")
+        wait_healthy(base, deadline)
+        print(f"demo: web server on {base}, one worker cluster running", flush=True)
+
+        cv = json.loads((FIXTURES / "cv_learning_development.json").read_text())
+        status, _, _ = call("PUT", f"{base}/api/cv", token, cv)
+        assert status == 200, f"PUT /api/cv answered {status}"
+        request_body = json.loads((FIXTURES / "vpr_request_learning_development.json").read_text())
+        status, headers, body = call("POST", f"{base}/api/vpr", token, request_body)
+        if status not in (200, 202):
+            print(f"demo: POST /api/vpr answered {status}: {body}", file=sys.stderr)
+            return 1
+        job_id = body["job_id"]
+        print(f"demo: POST /api/vpr → {status} {body['message']} (job {job_id})", flush=True)
+
+        while True:
+            status, headers, job = call("GET", f"{base}/api/vpr/status/{job_id}", token)
+            if job.get("status") in {"COMPLETED", "FAILED", "CANCELLED"}:
+                break
+            if time.monotonic() > deadline:
+                print(f"demo: job still {job.get('status')} at the deadline", file=sys.stderr)
+                return 1
+            time.sleep(min(1.0, float(headers.get("Retry-After", 1))))
+
+        if job["status"] != "COMPLETED":
+            print(f"demo: job ended {job['status']}: {job.get('error')}", file=sys.stderr)
+            return 1
+        status, _, document = call("GET", job["result_url"], token)
+        assert status == 200, f"result download answered {status}"
+
+    strong = sum(row["alignment"] == "STRONG" for row in document["evidence_matrix"])
+    print()
+    print(f"VPR v{document['version']} for {document['candidate_name']}: ", end="")
+    print(f"{document['target_role']} at {document['target_company']}")
+    print(f"  fit score       {document['fit_score']}/100")
+    print(f"  evidence rows   {len(document['evidence_matrix'])} ({strong} strong)")
+    print(f"  words           {document['word_count']}")
+    print(f"  summary         {document['executive_summary'][:160]}…")
+    for point in document["talking_points"][:3]:
+        print(f"  talking point   {point}")
+    results_dir = os.environ.get("VPR_LOCAL_RESULTS_DIR", "var/media")
+    print(f"  stored at       {results_dir}/results/{job_id}.json")
+    print(f"  result URL      {job['result_url'][:80]}… (expires {job['result_expires_at']})")
+    print(f"  logs            {logs.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

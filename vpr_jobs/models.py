@@ -1,0 +1,124 @@
+"""VPR jobs data model.
+
+Status changes never go through `save()`: `vpr_jobs.services` moves a job with conditional
+UPDATEs so a late or duplicate worker can never overwrite a CANCELLED or COMPLETED job.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    PROCESSING = "PROCESSING", "Processing"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+IN_FLIGHT = (JobStatus.PENDING, JobStatus.PROCESSING)
+TERMINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class UserCV(models.Model):
+    """The caller's CV: one per user, validated by `schemas.CV` before it is stored."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cv"
+    )
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "CV"
+        verbose_name_plural = "CVs"
+
+    def __str__(self) -> str:
+        return f"CV of {self.user}"
+
+
+class Job(models.Model):
+    job_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vpr_jobs"
+    )
+    application_id = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=320)
+    request_fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    input_data = models.JSONField()
+    generator = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result_key = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    token_usage = models.JSONField(default=dict, blank=True)
+    vpr_version = models.PositiveIntegerField(null=True, blank=True)
+    word_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="job_user_newest"),
+            models.Index(fields=["status", "created_at"], name="job_status_age"),
+            models.Index(fields=["idempotency_key", "-created_at"], name="job_idem_key"),
+        ]
+        constraints = [
+            # At most one job in flight per idempotency key: N simultaneous identical submits
+            # race on this index, exactly one INSERT wins.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(status__in=[s.value for s in IN_FLIGHT]),
+                name="job_one_in_flight_per_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="job_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} ({self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+class VPRArtifact(models.Model):
+    """A stored report: version N of the VPR for one (user, application_id)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vpr_artifacts"
+    )
+    application_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="artifact")
+    result_key = models.CharField(max_length=255)
+    word_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "application_id", "version"], name="artifact_version_unique"
+            )
+        ]
+        verbose_name = "VPR artifact"
+
+    def __str__(self) -> str:
+        return f"{self.application_id} v{self.version}"

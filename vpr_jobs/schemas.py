@@ -1,0 +1,217 @@
+"""Pydantic shapes of everything that crosses a boundary: CV, VPR request, VPR document.
+
+They are the single source of validation (the API, the worker and the generators all parse
+with them) and of the OpenAPI components (drf-spectacular reads pydantic models).
+Every string and list is bounded so no client can make us store or process unbounded data.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Language = Literal["en", "he"]
+Alignment = Literal["STRONG", "MODERATE", "DEVELOPING"]
+EvidenceSource = Literal["cv", "gap_response", "none"]
+
+APPLICATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _printable(value: str) -> str:
+    # NUL cannot be stored in PostgreSQL text/JSON; other control characters are never content.
+    if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _text(max_length: int, *, min_length: int = 0) -> type[str]:
+    return Annotated[  # type: ignore[return-value]
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
+    ]
+
+
+ShortText = _text(200)
+RequiredShortText = _text(200, min_length=1)
+Sentence = _text(1000)
+LongText = _text(10_000)
+Year = Annotated[int, Field(ge=1900, le=2100)]
+
+
+class _Strict(BaseModel):
+    """Unknown fields are errors, not silently dropped: a typo must reach the client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- CV
+
+
+class Contact(_Strict):
+    email: ShortText | None = None
+    phone: ShortText | None = None
+    location: ShortText | None = None
+    linkedin: ShortText | None = None
+    website: ShortText | None = None
+
+
+class Experience(_Strict):
+    company: RequiredShortText
+    role: RequiredShortText
+    start_date: Annotated[str, Field(pattern=YEAR_MONTH_PATTERN)]
+    end_date: Annotated[str, Field(pattern=YEAR_MONTH_PATTERN)] | None = None
+    current: StrictBool = False
+    description: _text(5000) = ""
+    achievements: Annotated[list[Sentence], Field(max_length=30)] = []
+    technologies: Annotated[list[ShortText], Field(max_length=50)] = []
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Experience:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        if self.current and self.end_date is not None:
+            raise ValueError("a current position has no end_date")
+        return self
+
+
+class Education(_Strict):
+    institution: RequiredShortText
+    degree: ShortText = ""
+    field_of_study: ShortText = ""
+    graduation_year: Year | None = None
+
+
+class Certification(_Strict):
+    name: RequiredShortText
+    issuer: ShortText = ""
+    year: Year | None = None
+
+
+class CV(_Strict):
+    full_name: RequiredShortText
+    language: Language = "en"
+    professional_summary: _text(5000) = ""
+    contact: Contact = Contact()
+    experience: Annotated[list[Experience], Field(max_length=30)] = []
+    education: Annotated[list[Education], Field(max_length=20)] = []
+    certifications: Annotated[list[Certification], Field(max_length=30)] = []
+    skills: Annotated[list[ShortText], Field(max_length=100)] = []
+    languages: Annotated[list[ShortText], Field(max_length=20)] = []
+
+
+# --------------------------------------------------------------------------- request
+
+
+class Location(_Strict):
+    city: ShortText = ""
+    country: ShortText = ""
+
+
+class JobPosting(_Strict):
+    company_name: RequiredShortText
+    role_title: RequiredShortText
+    responsibilities: Annotated[list[Sentence], Field(max_length=40)] = []
+    requirements: Annotated[list[Sentence], Field(max_length=40)] = []
+    nice_to_have: Annotated[list[Sentence], Field(max_length=40)] = []
+    description: LongText = ""
+    location: Location | None = None
+    employment_type: ShortText = ""
+    language: Language = "en"
+    source_url: _text(2000) | None = None
+
+    @field_validator("source_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+            raise ValueError("must be an http(s) URL")
+        return value or None
+
+
+class GapResponse(_Strict):
+    question_id: _text(64) | None = None
+    question: _text(1000, min_length=1)
+    answer: _text(5000, min_length=1)
+
+
+class VPRRequest(_Strict):
+    application_id: Annotated[str, Field(pattern=APPLICATION_ID_PATTERN)]
+    job_posting: JobPosting
+    gap_responses: Annotated[list[GapResponse], Field(max_length=30)] = []
+    force: StrictBool = False
+    user_id: int | Annotated[str, StringConstraints(max_length=64)] | None = None
+
+    def fingerprint_payload(self) -> dict:
+        """What was asked, without the transport-level switches (`force`, `user_id`)."""
+        return self.model_dump(mode="json", exclude={"force", "user_id"})
+
+
+# --------------------------------------------------------------------------- result
+
+
+class GeneratorInfo(BaseModel):
+    name: str
+    model: str | None = None
+
+
+class EvidenceRow(BaseModel):
+    requirement: str
+    evidence: str
+    alignment: Alignment
+    source: EvidenceSource
+    impact: str
+
+
+class GapStrategy(BaseModel):
+    gap: str
+    mitigation: str
+    transferable_skills: list[str] = []
+
+
+class VPRDocument(BaseModel):
+    """The Value Proposition Report as stored and served."""
+
+    job_id: str
+    application_id: str
+    version: int = Field(ge=0)
+    language: Language
+    generated_at: datetime
+    generator: GeneratorInfo
+    candidate_name: str
+    target_role: str
+    target_company: str
+    executive_summary: str
+    fit_score: int = Field(ge=0, le=100)
+    evidence_matrix: list[EvidenceRow]
+    differentiators: Annotated[list[str], Field(min_length=3, max_length=5)]
+    gap_strategies: list[GapStrategy]
+    talking_points: Annotated[list[str], Field(min_length=5, max_length=7)]
+    keywords: list[str]
+    word_count: int = Field(ge=0)
+
+    def prose(self) -> list[str]:
+        """Every human-readable text of the report, in reading order."""
+        texts = [self.executive_summary]
+        for row in self.evidence_matrix:
+            texts += [row.requirement, row.evidence, row.impact]
+        texts += self.differentiators
+        for gap in self.gap_strategies:
+            texts += [gap.gap, gap.mitigation, *gap.transferable_skills]
+        texts += self.talking_points
+        return texts
+
+    def count_words(self) -> int:
+        return sum(len(text.split()) for text in self.prose())

@@ -1,0 +1,308 @@
+"""Every write of the VPR jobs domain: CVs, submission, the job state machine, artifacts.
+
+The state machine has one rule: a status changes only through a conditional UPDATE
+(`WHERE status IN (...)`) whose row count says whether this caller won. Worker-side
+transitions also match the `attempts` value they claimed with, so a worker whose lease expired
+and whose job was re-claimed elsewhere can no longer write anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from vpr_jobs import queue, storage
+from vpr_jobs.errors import (
+    CVNotFound,
+    Forbidden,
+    IdempotencyKeyReused,
+    JobInProgress,
+    JobNotCancellable,
+    JobNotFound,
+)
+from vpr_jobs.logs import job_logger
+from vpr_jobs.models import IN_FLIGHT, Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
+
+# --------------------------------------------------------------------------- CV
+
+
+def cv_put(*, user: AbstractBaseUser, cv: CV) -> UserCV:
+    user_cv, _ = UserCV.objects.update_or_create(
+        user=user, defaults={"data": cv.model_dump(mode="json")}
+    )
+    return user_cv
+
+
+# --------------------------------------------------------------------------- submission
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    job: Job
+    created: bool
+
+
+def request_fingerprint(request: VPRRequest) -> str:
+    canonical = json.dumps(
+        request.fingerprint_payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_key_for(*, user: AbstractBaseUser, request: VPRRequest, header: str | None) -> str:
+    if header:
+        return f"vpr#{user.pk}#key#{header}"
+    return f"vpr#{user.pk}#{request.application_id}"
+
+
+def _existing_job(*, key: str, fingerprint: str, force: bool, explicit_key: bool) -> Job | None:
+    """The job this submit duplicates, or None if a new one may be created.
+
+    Raises when the submit conflicts with what already exists under the key.
+    """
+    since = timezone.now() - timedelta(seconds=settings.VPR_IDEMPOTENCY_WINDOW_SECONDS)
+    recent = Job.objects.filter(idempotency_key=key, created_at__gte=since)
+    if explicit_key and recent.exclude(request_fingerprint=fingerprint).exists():
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used with a different request body."
+        )
+    in_flight = Job.objects.filter(idempotency_key=key, status__in=IN_FLIGHT).first()
+    if in_flight is not None:
+        if in_flight.request_fingerprint == fingerprint and not force:
+            return in_flight
+        raise JobInProgress(
+            "Another VPR job for this application is still in progress.",
+            job_id=str(in_flight.job_id),
+        )
+    if not force:
+        latest_done = recent.filter(status=JobStatus.COMPLETED).order_by("-created_at").first()
+        if latest_done is not None and latest_done.request_fingerprint == fingerprint:
+            return latest_done
+    return None
+
+
+def job_submit(
+    *, user: AbstractBaseUser, request: VPRRequest, idempotency_key: str | None = None
+) -> SubmitOutcome:
+    """Create (or find) the job for a VPR request; the queue message follows the commit.
+
+    Duplicate suppression races on the `job_one_in_flight_per_key` unique index, not on a
+    read-then-insert, so simultaneous identical submits yield exactly one job.
+    """
+    if request.user_id is not None and str(request.user_id) != str(user.pk):
+        raise Forbidden("user_id does not match the authenticated user.")
+    if not UserCV.objects.filter(user=user).exists():
+        raise CVNotFound("Upload your CV (PUT /api/cv) before requesting a VPR.")
+
+    key = idempotency_key_for(user=user, request=request, header=idempotency_key)
+    fingerprint = request_fingerprint(request)
+    lookup = {
+        "key": key,
+        "fingerprint": fingerprint,
+        "force": request.force,
+        "explicit_key": bool(idempotency_key),
+    }
+    existing = _existing_job(**lookup)
+    if existing is not None:
+        return SubmitOutcome(existing, created=False)
+
+    job = Job(
+        user=user,
+        application_id=request.application_id,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        input_data=request.model_dump(mode="json", exclude={"user_id"}),
+        generator=settings.VPR_GENERATOR,
+    )
+    try:
+        with transaction.atomic():
+            job.save(force_insert=True)
+            transaction.on_commit(lambda: job_enqueue(job_id=job.job_id))
+    except IntegrityError:
+        # A concurrent identical submit won the unique index: answer with its job.
+        existing = _existing_job(**lookup)
+        if existing is None:
+            raise
+        return SubmitOutcome(existing, created=False)
+    job_logger(__name__, job.job_id).info(
+        "job submitted", extra={"user_id": user.pk, "application_id": job.application_id}
+    )
+    return SubmitOutcome(job, created=True)
+
+
+def job_enqueue(*, job_id: UUID | str) -> bool:
+    """Send the job's message; a failure leaves it PENDING with no `enqueued_at` to re-send."""
+    log = job_logger(__name__, job_id)
+    try:
+        queue.send_job(job_id)
+    except Exception:
+        log.exception("enqueue failed; job stays PENDING for the sweeper")
+        return False
+    Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    log.info("job enqueued")
+    return True
+
+
+# --------------------------------------------------------------------------- state machine
+
+
+def _transition(job_id: UUID | str, when: Q, **changes: Any) -> bool:
+    changes.setdefault("updated_at", timezone.now())
+    return Job.objects.filter(Q(pk=job_id) & when).update(**changes) == 1
+
+
+def job_claim(*, job_id: UUID | str) -> Job | None:
+    """PENDING → PROCESSING (or re-claim a PROCESSING job whose worker's lease expired)."""
+    now = timezone.now()
+    lease_expired = now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS)
+    claimable = Q(status=JobStatus.PENDING) | Q(
+        status=JobStatus.PROCESSING, started_at__lt=lease_expired
+    )
+    won = _transition(
+        job_id,
+        claimable,
+        status=JobStatus.PROCESSING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        updated_at=now,
+    )
+    return Job.objects.select_related("user").get(pk=job_id) if won else None
+
+
+def _still_mine(job: Job) -> Q:
+    return Q(status=JobStatus.PROCESSING, attempts=job.attempts)
+
+
+def job_fail(*, job: Job, error: str, error_code: str) -> bool:
+    now = timezone.now()
+    won = _transition(
+        job.pk,
+        _still_mine(job),
+        status=JobStatus.FAILED,
+        error=error[:2000],
+        error_code=error_code,
+        completed_at=now,
+    )
+    job_logger(__name__, job.pk).warning(
+        "job failed", extra={"error_code": error_code, "recorded": won}
+    )
+    return won
+
+
+def job_release_for_retry(*, job: Job, error: str) -> bool:
+    """After a transient error: back to PENDING for redelivery, or FAILED on the last attempt.
+
+    Returns True when the job will be retried.
+    """
+    if job.attempts >= settings.VPR_MAX_ATTEMPTS:
+        job_fail(
+            job=job,
+            error=f"Gave up after {job.attempts} attempts: {error}",
+            error_code="RETRIES_EXHAUSTED",
+        )
+        return False
+    won = _transition(job.pk, _still_mine(job), status=JobStatus.PENDING, error=error[:2000])
+    job_logger(__name__, job.pk).warning(
+        "transient failure, will retry", extra={"attempts": job.attempts, "recorded": won}
+    )
+    return won
+
+
+def job_cancel(*, user: AbstractBaseUser, job_id: UUID | str) -> Job:
+    if not Job.objects.filter(pk=job_id, user=user).exists():
+        raise JobNotFound("Job not found.")
+    won = _transition(
+        job_id,
+        Q(status__in=IN_FLIGHT),
+        status=JobStatus.CANCELLED,
+        completed_at=timezone.now(),
+        error_code="CANCELLED_BY_USER",
+    )
+    job = Job.objects.get(pk=job_id)
+    if not won:
+        raise JobNotCancellable(
+            f"The job is already {job.status} and cannot be cancelled.",
+            job_id=str(job.job_id),
+            status=job.status,
+        )
+    job_logger(__name__, job_id).info("job cancelled")
+    return job
+
+
+class _LostRace(Exception):
+    """The job left PROCESSING under us (cancelled or re-claimed): undo the artifact."""
+
+
+def job_complete(
+    *, job: Job, document: VPRDocument, token_usage: dict[str, int] | None = None
+) -> bool:
+    """Store the report as the next artifact version and mark the job COMPLETED, atomically.
+
+    The result key is deterministic (`results/<job_id>.json`) and the artifact is one-to-one
+    with the job, so a repeated completion can neither duplicate nor double-count anything.
+    """
+    key = storage.result_key(job.pk)
+    for _ in range(5):  # another job of the same application may take the same version
+        try:
+            with transaction.atomic():
+                latest = VPRArtifact.objects.filter(
+                    user_id=job.user_id, application_id=job.application_id
+                ).aggregate(latest=Max("version"))["latest"]
+                version = (latest or 0) + 1
+                final = document.model_copy(update={"version": version})
+                final = final.model_copy(update={"word_count": final.count_words()})
+                storage.result_save(
+                    key=key,
+                    document=final,
+                    metadata={
+                        "job_id": str(job.pk),
+                        "user_id": str(job.user_id),
+                        "application_id": job.application_id,
+                    },
+                )
+                VPRArtifact.objects.create(
+                    user_id=job.user_id,
+                    application_id=job.application_id,
+                    version=version,
+                    job=job,
+                    result_key=key,
+                    word_count=final.word_count,
+                )
+                won = _transition(
+                    job.pk,
+                    _still_mine(job),
+                    status=JobStatus.COMPLETED,
+                    completed_at=timezone.now(),
+                    result_key=key,
+                    vpr_version=version,
+                    word_count=final.word_count,
+                    token_usage=token_usage or {},
+                    error="",
+                    error_code="",
+                )
+                if not won:
+                    raise _LostRace
+        except IntegrityError:
+            if VPRArtifact.objects.filter(job=job).exists():
+                return False  # completed by another delivery already
+            continue
+        except _LostRace:
+            storage.result_delete(key)
+            job_logger(__name__, job.pk).info("completion discarded: job left PROCESSING")
+            return False
+        job_logger(__name__, job.pk).info(
+            "job completed", extra={"vpr_version": version, "word_count": final.word_count}
+        )
+        return True
+    raise RuntimeError("could not allocate an artifact version")

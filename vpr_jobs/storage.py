@@ -1,0 +1,79 @@
+"""Where finished reports live: a Django storage named `vpr_results`.
+
+Locally that is a folder under `var/` and the download URL is a signed, expiring link served
+by this app (owner only). On S3 (django-storages) it is a presigned GET URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.urls import reverse
+from django.utils import timezone
+
+from vpr_jobs.schemas import VPRDocument
+
+_SIGNING_SALT = "vpr_jobs.result-url"
+
+
+@dataclass(frozen=True)
+class ResultLink:
+    url: str
+    expires_at: datetime
+
+
+def _storage() -> Storage:
+    return storages["vpr_results"]
+
+
+def result_key(job_id: UUID | str) -> str:
+    return f"results/{job_id}.json"
+
+
+def result_save(*, key: str, document: VPRDocument, metadata: dict[str, str]) -> None:
+    content = ContentFile(document.model_dump_json(indent=2).encode("utf-8"))
+    content.content_type = "application/json"  # type: ignore[attr-defined]
+    content.metadata = metadata  # type: ignore[attr-defined]
+    _storage().save(key, content)
+
+
+def result_exists(key: str) -> bool:
+    return bool(key) and _storage().exists(key)
+
+
+def result_read(key: str) -> bytes:
+    with _storage().open(key, "rb") as handle:
+        return handle.read()
+
+
+def result_delete(key: str) -> None:
+    _storage().delete(key)
+
+
+def result_link(*, key: str, user_id: Any, base_url: str = "") -> ResultLink:
+    ttl = settings.VPR_RESULT_URL_TTL_SECONDS
+    expires_at = timezone.now() + timedelta(seconds=ttl)
+    if settings.RESULTS_STORAGE == "s3":
+        return ResultLink(_storage().url(key, expire=ttl), expires_at)
+    token = signing.dumps({"k": key, "u": str(user_id)}, salt=_SIGNING_SALT, compress=True)
+    return ResultLink(base_url + reverse("vpr-result-download", args=[token]), expires_at)
+
+
+def result_key_from_token(token: str, *, user_id: Any) -> str | None:
+    """The key a signed link points at, or None if it is tampered, expired or someone else's."""
+    try:
+        payload = signing.loads(
+            token, salt=_SIGNING_SALT, max_age=settings.VPR_RESULT_URL_TTL_SECONDS
+        )
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("u") != str(user_id):
+        return None
+    return payload.get("k")

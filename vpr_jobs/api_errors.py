@@ -52,7 +52,7 @@ def pydantic_field_errors(exc: PydanticValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def error_body(message: str, code: str, errors: dict | None = None, **extra: Any) -> dict:
+def error_body(message: str, code: str, /, errors: dict | None = None, **extra: Any) -> dict:
     body: dict[str, Any] = {"error": message, "error_code": code, **extra}
     if errors is not None:
         body["errors"] = errors

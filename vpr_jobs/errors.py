@@ -7,7 +7,7 @@ class ServiceError(Exception):
     status_code = 400
     error_code = "BAD_REQUEST"
 
-    def __init__(self, message: str, **details: object) -> None:
+    def __init__(self, message: str, /, **details: object) -> None:
         super().__init__(message)
         self.message = message
         self.details = details

@@ -41,7 +41,9 @@ def test_new_request_is_accepted_queued_and_stored(submit: Any, vpr_body: dict, 
     assert _queued() == 1
 
 
-def test_message_is_sent_only_after_commit(api_with_cv: Any, vpr_body: dict, django_capture_on_commit_callbacks: Any):
+def test_message_is_sent_only_after_commit(
+    api_with_cv: Any, vpr_body: dict, django_capture_on_commit_callbacks: Any
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = api_with_cv.post("/api/vpr", vpr_body, format="json")
         assert response.status_code == 202
@@ -64,7 +66,9 @@ def test_identical_resubmit_returns_the_same_job(submit: Any):
 
 
 @pytest.mark.parametrize("status", [JobStatus.PROCESSING, JobStatus.COMPLETED])
-def test_identical_resubmit_of_processing_or_completed_job_is_deduplicated(submit: Any, status: str):
+def test_identical_resubmit_of_processing_or_completed_job_is_deduplicated(
+    submit: Any, status: str
+):
     job_id = submit().json()["job_id"]
     _set_status(job_id, status)
 
@@ -231,7 +235,10 @@ def test_unauthenticated_is_401(client: Any, vpr_body: dict):
 
 def test_bad_token_is_401(client: Any, vpr_body: dict):
     response = client.post(
-        "/api/vpr", vpr_body, content_type="application/json", headers={"Authorization": "Token nope"}
+        "/api/vpr",
+        vpr_body,
+        content_type="application/json",
+        headers={"Authorization": "Token nope"},
     )
 
     assert response.status_code == 401

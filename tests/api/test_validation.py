@@ -133,8 +133,9 @@ def test_invalid_cv_lists_its_fields(api: Any, cv_data: dict):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 fields = st.sampled_from(
@@ -142,15 +143,23 @@ fields = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     body=st.one_of(
         json_values,
         st.dictionaries(fields, json_values, max_size=6),
         st.builds(
-            lambda posting, gaps: {"application_id": "app-1", "job_posting": posting, "gap_responses": gaps},
+            lambda posting, gaps: {
+                "application_id": "app-1",
+                "job_posting": posting,
+                "gap_responses": gaps,
+            },
             st.dictionaries(
-                st.sampled_from(["company_name", "role_title", "requirements", "language", "location"]),
+                st.sampled_from(
+                    ["company_name", "role_title", "requirements", "language", "location"]
+                ),
                 json_values,
             ),
             json_values,

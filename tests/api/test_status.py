@@ -1,0 +1,230 @@
+"""GET /api/vpr/status/<id>, the signed result link, listing, cancel, artifacts, CV."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.core import signing
+from django.utils import timezone
+
+from vpr_jobs import storage
+from vpr_jobs.models import Job, JobStatus
+from vpr_jobs.tasks import process_vpr_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job_id(submit: Any) -> str:
+    return submit().json()["job_id"]
+
+
+@pytest.fixture
+def completed_job_id(job_id: str) -> str:
+    assert process_vpr_job(job_id) == "completed"
+    return job_id
+
+
+def _path(url: str) -> str:
+    return urlparse(url).path
+
+
+def test_pending_job_is_202_with_retry_after(api: Any, job_id: str):
+    response = api.get(f"/api/vpr/status/{job_id}")
+
+    assert response.status_code == 202
+    assert int(response["Retry-After"]) > 0
+    body = response.json()
+    assert body["status"] == "PENDING"
+    assert body["job_id"] == job_id
+    assert "created_at" in body
+    assert "started_at" not in body
+
+
+def test_processing_job_is_202_with_started_at(api: Any, job_id: str):
+    Job.objects.filter(pk=job_id).update(status=JobStatus.PROCESSING, started_at=timezone.now())
+
+    response = api.get(f"/api/vpr/status/{job_id}")
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "PROCESSING"
+    assert response.json()["started_at"]
+
+
+def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_id: str):
+    response = api.get(f"/api/vpr/status/{completed_job_id}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "COMPLETED"
+    assert body["vpr_version"] == 1
+    assert body["word_count"] > 50
+    assert body["token_usage"] == {}
+    assert body["completed_at"] and body["result_expires_at"]
+    download = api.get(_path(body["result_url"]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/json"
+    document = download.json()
+    assert document["job_id"] == completed_job_id
+    assert document["version"] == 1
+    assert document["target_company"] == "Natural Intelligence"
+    assert document["word_count"] == body["word_count"]
+
+
+def test_result_url_is_owner_only(api: Any, completed_job_id: str, make_user: Any, client_for: Any):
+    url = api.get(f"/api/vpr/status/{completed_job_id}").json()["result_url"]
+
+    assert client_for(make_user("mallory")).get(_path(url)).status_code == 404
+    assert api.get(_path(url)[:-3] + "xyz").status_code == 404  # tampered
+
+
+def test_result_url_expires(api: Any, completed_job_id: str, settings: Any, monkeypatch: Any):
+    url = api.get(f"/api/vpr/status/{completed_job_id}").json()["result_url"]
+    later = time.time() + settings.VPR_RESULT_URL_TTL_SECONDS + 5
+    # Only the signing module's clock moves forward.
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
+
+    assert api.get(_path(url)).status_code == 404
+
+
+def test_result_gone_is_410(api: Any, completed_job_id: str):
+    storage.result_delete(storage.result_key(completed_job_id))
+
+    response = api.get(f"/api/vpr/status/{completed_job_id}")
+
+    assert response.status_code == 410
+    assert response.json()["error"] == "Result expired or deleted"
+    assert response.json()["message"] == "Please regenerate the VPR"
+
+
+def test_failed_job_is_200_with_error(api: Any, job_id: str):
+    Job.objects.filter(pk=job_id).update(
+        status=JobStatus.FAILED, error="boom", error_code="RETRIES_EXHAUSTED"
+    )
+
+    response = api.get(f"/api/vpr/status/{job_id}")
+
+    assert response.status_code == 200
+    assert response.json()["error"] == "boom"
+    assert response.json()["error_code"] == "RETRIES_EXHAUSTED"
+
+
+@pytest.mark.parametrize("bad_id", [str(uuid.uuid4()), "not-a-uuid", "1"])
+def test_unknown_or_malformed_ids_are_404(api: Any, bad_id: str):
+    response = api.get(f"/api/vpr/status/{bad_id}")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Job not found.", "error_code": "NOT_FOUND"}
+
+
+def test_another_users_job_is_the_same_404(job_id: str, make_user: Any, client_for: Any):
+    response = client_for(make_user("mallory")).get(f"/api/vpr/status/{job_id}")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Job not found.", "error_code": "NOT_FOUND"}
+
+
+# --------------------------------------------------------------------------- cancel
+
+
+def test_cancel_pending_job(api: Any, job_id: str):
+    response = api.post(f"/api/vpr/{job_id}/cancel")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "CANCELLED"
+    assert Job.objects.get(pk=job_id).status == JobStatus.CANCELLED
+
+
+def test_cancel_finished_job_is_409(api: Any, completed_job_id: str):
+    response = api.post(f"/api/vpr/{completed_job_id}/cancel")
+
+    assert response.status_code == 409
+    assert response.json()["error_code"] == "JOB_ALREADY_FINISHED"
+    assert Job.objects.get(pk=completed_job_id).status == JobStatus.COMPLETED
+
+
+def test_cancel_someone_elses_job_is_404(job_id: str, make_user: Any, client_for: Any):
+    response = client_for(make_user("mallory")).post(f"/api/vpr/{job_id}/cancel")
+
+    assert response.status_code == 404
+    assert Job.objects.get(pk=job_id).status == JobStatus.PENDING
+
+
+# --------------------------------------------------------------------------- list
+
+
+def test_list_is_newest_first_paginated_and_filtered(submit: Any, vpr_body: dict, api: Any):
+    ids = []
+    for n in range(5):
+        ids.append(submit({**vpr_body, "application_id": f"app-{n}"}).json()["job_id"])
+    Job.objects.filter(pk=ids[0]).update(status=JobStatus.FAILED)
+
+    first = api.get("/api/vpr", {"page_size": 2}).json()
+    second = api.get(_path(first["next"]) + "?" + urlparse(first["next"]).query).json()
+
+    assert [j["job_id"] for j in first["results"]] == ids[::-1][:2]
+    assert [j["job_id"] for j in second["results"]] == ids[::-1][2:4]
+    failed = api.get("/api/vpr", {"status": "FAILED"}).json()["results"]
+    assert [j["job_id"] for j in failed] == [ids[0]]
+    by_app = api.get("/api/vpr", {"application_id": "app-3"}).json()["results"]
+    assert [j["job_id"] for j in by_app] == [ids[3]]
+
+
+def test_list_shows_only_own_jobs(job_id: str, make_user: Any, client_for: Any):
+    assert client_for(make_user("mallory")).get("/api/vpr").json()["results"] == []
+
+
+def test_list_rejects_unknown_status(api: Any):
+    response = api.get("/api/vpr", {"status": "DONE"})
+
+    assert response.status_code == 400
+    assert "status" in response.json()["errors"]
+
+
+# --------------------------------------------------------------------------- artifacts
+
+
+def test_application_vpr_latest_and_by_version(
+    api: Any, submit: Any, vpr_body: dict, completed_job_id: str
+):
+    second = submit({**vpr_body, "force": True}).json()["job_id"]
+    assert process_vpr_job(second) == "completed"
+
+    latest = api.get(f"/api/applications/{vpr_body['application_id']}/vpr")
+    first = api.get(f"/api/applications/{vpr_body['application_id']}/vpr", {"version": 1})
+
+    assert latest.status_code == 200
+    assert latest.json()["version"] == 2
+    assert latest.json()["job_id"] == second
+    assert latest.json()["document"]["version"] == 2
+    assert first.json()["job_id"] == completed_job_id
+    assert first.json()["document"]["version"] == 1
+    assert api.get(_path(latest.json()["result_url"])).status_code == 200
+
+
+def test_application_vpr_unknown_is_404_and_bad_version_400(api: Any, completed_job_id: str):
+    assert api.get("/api/applications/nope/vpr").status_code == 404
+    assert api.get("/api/applications/app-ld-0001/vpr", {"version": 9}).status_code == 404
+    assert api.get("/api/applications/app-ld-0001/vpr", {"version": "x"}).status_code == 400
+
+
+# --------------------------------------------------------------------------- CV
+
+
+def test_cv_is_404_before_upload_then_round_trips(api: Any, cv_data: dict):
+    assert api.get("/api/cv").status_code == 404
+
+    put = api.put("/api/cv", cv_data, format="json")
+    got = api.get("/api/cv")
+
+    assert put.status_code == 200
+    assert got.status_code == 200
+    assert got.json()["full_name"] == "Noa Bar"
+    assert got.json()["experience"][0]["company"] == "Wix"
+    cv_data["full_name"] = "Noa Bar-Levi"
+    assert api.put("/api/cv", cv_data, format="json").json()["full_name"] == "Noa Bar-Levi"

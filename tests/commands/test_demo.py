@@ -1,0 +1,38 @@
+"""`make demo`'s script end to end: real web server, real worker cluster, real HTTP client."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_produces_a_vpr_on_embedded_defaults(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VPR_", "QUEUE_"))}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "VPR_LOCAL_RESULTS_DIR": str(tmp_path / "media"),
+        "DEMO_TIMEOUT_SECONDS": "90",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "scripts/demo.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "POST /api/vpr → 202" in result.stdout
+    assert "VPR v1 for Noa Bar: Learning & Development Manager at Natural Intelligence" in (
+        result.stdout
+    )
+    assert "fit score" in result.stdout
+    stored = list((tmp_path / "media" / "results").glob("*.json"))
+    assert len(stored) == 1

@@ -1,0 +1,67 @@
+"""Production mode refuses unsafe defaults, naming the variable to set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAFE = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "DJANGO_DEBUG": "false",
+    "DJANGO_ALLOWED_HOSTS": "api.careervp.example",
+    "VPR_GENERATOR": "claude",
+    "RESULTS_STORAGE": "s3",
+}
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VPR_"))}
+    clean.pop("RESULTS_STORAGE", None)
+    return subprocess.run(
+        [sys.executable, "-c", "import careervp.settings"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_development_defaults_load():
+    assert load_settings().returncode == 0
+
+
+def test_safe_production_settings_load():
+    result = load_settings(**SAFE)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "variable"),
+    [
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+        ({"VPR_GENERATOR": "rules"}, "VPR_GENERATOR"),
+        ({"RESULTS_STORAGE": "local"}, "RESULTS_STORAGE"),
+    ],
+)
+def test_production_refuses_each_unsafe_setting(override: dict, variable: str):
+    result = load_settings(**{**SAFE, **override})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+def test_visibility_must_exceed_worker_timeout():
+    result = load_settings(VPR_WORKER_TIMEOUT_SECONDS="700", VPR_VISIBILITY_TIMEOUT_SECONDS="660")
+
+    assert result.returncode != 0
+    assert "VPR_VISIBILITY_TIMEOUT_SECONDS" in result.stderr

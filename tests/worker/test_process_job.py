@@ -1,0 +1,196 @@
+"""The django-q2 task `process_vpr_job`: claim, generate, store, complete — or fail cleanly."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from vpr_jobs import services
+from vpr_jobs.generation import GenerationError, GenerationInput, GenerationResult
+from vpr_jobs.generation.rules import RulesGenerator
+from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.tasks import TransientJobError, process_vpr_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(submit: Any) -> Job:
+    return Job.objects.get(pk=submit().json()["job_id"])
+
+
+class ScriptedGenerator:
+    """Fault injection at the generator seam: the real rules generator, preceded by scripted
+    failures (or a side effect) — the failure modes a live LLM produces and none can run here."""
+
+    name = "scripted"
+
+    def __init__(self, *failures: Exception, before: Any = None) -> None:
+        self.failures = list(failures)
+        self.before = before
+        self.calls = 0
+
+    def generate(self, data: GenerationInput) -> GenerationResult:
+        self.calls += 1
+        if self.before:
+            self.before(data)
+        if self.failures:
+            raise self.failures.pop(0)
+        return RulesGenerator().generate(data)
+
+
+def use(monkeypatch: pytest.MonkeyPatch, generator: Any) -> Any:
+    monkeypatch.setattr("vpr_jobs.tasks.get_generator", lambda: generator)
+    return generator
+
+
+def test_success_stores_the_report_and_completes(job: Job, _isolated_results: Path):
+    assert process_vpr_job(str(job.pk)) == "completed"
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+    assert job.attempts == 1
+    assert job.started_at and job.completed_at and job.started_at <= job.completed_at
+    assert job.result_key == f"results/{job.pk}.json"
+    assert job.vpr_version == 1
+    stored = json.loads((_isolated_results / job.result_key).read_text())
+    assert stored["job_id"] == str(job.pk)
+    assert stored["application_id"] == job.application_id
+    assert stored["generator"] == {"name": "rules", "model": None}
+    assert stored["word_count"] == job.word_count
+    artifact = VPRArtifact.objects.get(job=job)
+    assert (artifact.version, artifact.result_key) == (1, job.result_key)
+
+
+def test_duplicate_delivery_has_no_second_effect(job: Job):
+    assert process_vpr_job(str(job.pk)) == "completed"
+    completed_at = Job.objects.get(pk=job.pk).completed_at
+
+    assert process_vpr_job(str(job.pk)) == "skipped"
+
+    assert VPRArtifact.objects.count() == 1
+    assert Job.objects.get(pk=job.pk).completed_at == completed_at
+
+
+def test_cancelled_before_pickup_is_skipped(job: Job, user: Any):
+    services.job_cancel(user=user, job_id=job.pk)
+
+    assert process_vpr_job(str(job.pk)) == "skipped"
+
+    assert Job.objects.get(pk=job.pk).status == JobStatus.CANCELLED
+    assert not VPRArtifact.objects.exists()
+
+
+def test_cancel_during_processing_wins_over_the_late_worker(
+    job: Job, user: Any, monkeypatch: pytest.MonkeyPatch, _isolated_results: Path
+):
+    use(
+        monkeypatch,
+        ScriptedGenerator(before=lambda _: services.job_cancel(user=user, job_id=job.pk)),
+    )
+
+    assert process_vpr_job(str(job.pk)) == "discarded"
+
+    assert Job.objects.get(pk=job.pk).status == JobStatus.CANCELLED
+    assert not VPRArtifact.objects.exists()
+    assert not (_isolated_results / f"results/{job.pk}.json").exists()
+
+
+def test_missing_cv_fails_permanently(job: Job, user: Any):
+    UserCV.objects.filter(user=user).delete()
+
+    assert process_vpr_job(str(job.pk)) == "failed"
+
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.attempts) == (JobStatus.FAILED, "CV_NOT_FOUND", 1)
+    assert job.error
+
+
+def test_invalid_stored_input_fails_permanently(job: Job):
+    Job.objects.filter(pk=job.pk).update(input_data={"application_id": "x"})
+
+    assert process_vpr_job(str(job.pk)) == "failed"
+
+    assert Job.objects.get(pk=job.pk).error_code == "INVALID_INPUT"
+
+
+def test_permanent_generator_error_fails_without_retry(job: Job, monkeypatch: pytest.MonkeyPatch):
+    use(monkeypatch, ScriptedGenerator(GenerationError("bad key", code="AUTH", permanent=True)))
+
+    assert process_vpr_job(str(job.pk)) == "failed"
+
+    assert Job.objects.get(pk=job.pk).error_code == "AUTH"
+
+
+def test_transient_error_releases_for_retry_then_succeeds(
+    job: Job, monkeypatch: pytest.MonkeyPatch
+):
+    generator = use(monkeypatch, ScriptedGenerator(TimeoutError("upstream slow")))
+
+    with pytest.raises(TransientJobError):
+        process_vpr_job(str(job.pk))
+    released = Job.objects.get(pk=job.pk)
+    assert (released.status, released.attempts) == (JobStatus.PENDING, 1)
+    assert "upstream slow" in released.error
+
+    assert process_vpr_job(str(job.pk)) == "completed"
+    done = Job.objects.get(pk=job.pk)
+    assert (done.status, done.attempts, done.error) == (JobStatus.COMPLETED, 2, "")
+    assert generator.calls == 2
+
+
+def test_last_transient_failure_exhausts_retries(
+    job: Job, monkeypatch: pytest.MonkeyPatch, settings: Any
+):
+    use(monkeypatch, ScriptedGenerator(*[ConnectionError("down")] * settings.VPR_MAX_ATTEMPTS))
+
+    for _ in range(settings.VPR_MAX_ATTEMPTS - 1):
+        with pytest.raises(TransientJobError):
+            process_vpr_job(str(job.pk))
+    assert process_vpr_job(str(job.pk)) == "failed"
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error_code == "RETRIES_EXHAUSTED"
+    assert job.attempts == settings.VPR_MAX_ATTEMPTS
+
+
+def test_processing_job_is_reclaimed_only_after_its_lease_expires(job: Job, settings: Any):
+    claimed = services.job_claim(job_id=job.pk)
+    assert claimed is not None and claimed.attempts == 1
+    assert services.job_claim(job_id=job.pk) is None  # lease still held
+
+    expired = timezone.now() - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 1)
+    Job.objects.filter(pk=job.pk).update(started_at=expired)
+
+    assert process_vpr_job(str(job.pk)) == "completed"
+    assert Job.objects.get(pk=job.pk).attempts == 2
+
+
+def test_a_worker_whose_job_was_reclaimed_cannot_write(job: Job):
+    stale = services.job_claim(job_id=job.pk)
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(days=1))
+    fresh = services.job_claim(job_id=job.pk)
+    assert fresh is not None
+
+    assert services.job_fail(job=stale, error="late", error_code="LATE") is False
+
+    assert Job.objects.get(pk=job.pk).status == JobStatus.PROCESSING
+
+
+def test_versions_increase_per_application(submit: Any, vpr_body: dict):
+    first = submit().json()["job_id"]
+    process_vpr_job(first)
+    second = submit({**vpr_body, "force": True}).json()["job_id"]
+    process_vpr_job(second)
+    other_app = submit({**vpr_body, "application_id": "app-other"}).json()["job_id"]
+    process_vpr_job(other_app)
+
+    versions = {str(a.job_id): a.version for a in VPRArtifact.objects.all()}
+
+    assert versions == {first: 1, second: 2, other_app: 1}

@@ -7,6 +7,7 @@ names the variable to set.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -68,26 +69,6 @@ ALLOWED_HOSTS = [h.strip() for h in _env("DJANGO_ALLOWED_HOSTS").split(",") if h
 QUEUE_BACKEND = _env_choice("QUEUE_BACKEND", "orm", ("orm", "sqs"))
 RESULTS_STORAGE = _env_choice("RESULTS_STORAGE", "local", ("local", "s3"))
 VPR_GENERATOR = _env_choice("VPR_GENERATOR", "rules", ("rules", "claude"))
-
-if PRODUCTION:
-    _unsafe = [
-        (
-            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32,
-            "DJANGO_SECRET_KEY: set a random secret of at least 32 characters",
-        ),
-        (DEBUG, "DJANGO_DEBUG: must be false in production"),
-        (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
-        (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
-        (
-            RESULTS_STORAGE == "local",
-            "RESULTS_STORAGE: set to 's3' (local files do not survive an instance replacement)",
-        ),
-    ]
-    _problems = [message for failed, message in _unsafe if failed]
-    if _problems:
-        raise ImproperlyConfigured(
-            "DJANGO_ENV=production refuses unsafe settings:\n  " + "\n  ".join(_problems)
-        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -177,24 +158,50 @@ if VPR_VISIBILITY_TIMEOUT_SECONDS <= VPR_WORKER_TIMEOUT_SECONDS:
         "is redelivered while its first worker still runs"
     )
 
+# --------------------------------------------------------------------------- AWS
+
+# boto3 also reads credentials and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself.
+AWS_REGION = _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "us-east-1"
+AWS_S3_ENDPOINT_URL = _env("AWS_ENDPOINT_URL_S3") or _env("AWS_ENDPOINT_URL") or None
+
 # --------------------------------------------------------------------------- queue
 
-Q_CLUSTER = {
-    "name": "careervp-vpr-jobs",
+VPR_JOBS_QUEUE_NAME = _env("VPR_JOBS_QUEUE_NAME", "careervp-vpr-jobs-queue-dev")
+VPR_JOBS_DLQ_NAME = _env("VPR_JOBS_DLQ_NAME", "careervp-vpr-jobs-dlq-dev")
+VPR_SQS_WAIT_SECONDS = _env_int("VPR_SQS_WAIT_SECONDS", 20)
+VPR_SQS_MAX_RECEIVE_COUNT = _env_int("VPR_SQS_MAX_RECEIVE_COUNT", 3, minimum=1)
+if VPR_SQS_WAIT_SECONDS > 20:
+    raise ImproperlyConfigured("VPR_SQS_WAIT_SECONDS must be between 0 and 20 (SQS long polling)")
+
+Q_CLUSTER: dict = {
+    # The cluster name is also the SQS queue name and django-q2's signing salt.
+    "name": VPR_JOBS_QUEUE_NAME,
     "workers": VPR_WORKERS,
     "timeout": VPR_WORKER_TIMEOUT_SECONDS,
     "retry": VPR_VISIBILITY_TIMEOUT_SECONDS,
-    # The task records its own failures; a raised exception means "retry me", so failures
-    # are not acknowledged and the broker redelivers after `retry`.
+    # The task records its own failures; a raised exception means "redeliver me", so
+    # failures are not acknowledged and the broker redelivers after `retry`.
     "ack_failures": False,
-    "max_attempts": VPR_MAX_ATTEMPTS,
-    "orm": "default",
     "save_limit": 1000,
     "catch_up": False,
     "label": "Task queue",
 }
+if QUEUE_BACKEND == "sqs":
+    # max_attempts 0: django-q2 never deletes a failing message itself, so SQS's redrive
+    # policy moves it to the dead-letter queue after VPR_SQS_MAX_RECEIVE_COUNT receives.
+    Q_CLUSTER |= {
+        "sqs": {
+            "aws_region": AWS_REGION,
+            "receive_message_wait_time_seconds": VPR_SQS_WAIT_SECONDS,
+        },
+        "max_attempts": 0,
+    }
+else:
+    Q_CLUSTER |= {"orm": "default", "max_attempts": VPR_MAX_ATTEMPTS, "poll": 0.5}
 
 # --------------------------------------------------------------------------- results
+
+VPR_RESULTS_BUCKET_NAME = _env("VPR_RESULTS_BUCKET_NAME", "careervp-vpr-results-dev")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -206,6 +213,40 @@ STORAGES = {
         "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
     },
 }
+if RESULTS_STORAGE == "s3":
+    STORAGES["vpr_results"] = {
+        "BACKEND": "vpr_jobs.storage.ResultsS3Storage",
+        "OPTIONS": {
+            "bucket_name": VPR_RESULTS_BUCKET_NAME,
+            "region_name": AWS_REGION,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "addressing_style": _env("VPR_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": VPR_RESULT_URL_TTL_SECONDS,
+        },
+    }
+
+# --------------------------------------------------------------------------- generation
+
+ANTHROPIC_MODEL = _env("ANTHROPIC_MODEL", "claude-sonnet-5-5")
+ANTHROPIC_MAX_TOKENS = _env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
+ANTHROPIC_TEMPERATURE = float(_env("ANTHROPIC_TEMPERATURE", "0.2"))
+ANTHROPIC_API_KEY = _env("ANTHROPIC_API_KEY")
+ANTHROPIC_API_KEY_PARAM = _env("ANTHROPIC_API_KEY_PARAM")
+ANTHROPIC_BASE_URL = _env("ANTHROPIC_BASE_URL") or None
+ANTHROPIC_MAX_RETRIES = _env_int("ANTHROPIC_MAX_RETRIES", 2)
+# Every model call of a job must end before the worker is killed.
+VPR_JOB_DEADLINE_SECONDS = _env_int(
+    "VPR_JOB_DEADLINE_SECONDS", max(VPR_WORKER_TIMEOUT_SECONDS - 30, 1), minimum=1
+)
+if VPR_JOB_DEADLINE_SECONDS >= VPR_WORKER_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("VPR_JOB_DEADLINE_SECONDS must be below VPR_WORKER_TIMEOUT_SECONDS")
+# USD per million tokens; JSON {"model": {"input":…, "output":…, "cache_read":…, "cache_write":…}}
+VPR_MODEL_PRICES = json.loads(_env("VPR_MODEL_PRICES") or "{}")
 
 # --------------------------------------------------------------------------- API
 
@@ -284,3 +325,30 @@ LOGGING = {
         "django-q": {"level": _env("DJANGO_Q_LOG_LEVEL", "WARNING").upper()},
     },
 }
+
+# --------------------------------------------------------------------------- production guard
+
+if PRODUCTION:
+    _unsafe = [
+        (
+            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32,
+            "DJANGO_SECRET_KEY: set a random secret of at least 32 characters",
+        ),
+        (DEBUG, "DJANGO_DEBUG: must be false in production"),
+        (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
+        (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
+        (
+            RESULTS_STORAGE == "local",
+            "RESULTS_STORAGE: set to 's3' (local files do not survive an instance replacement)",
+        ),
+        (
+            VPR_GENERATOR == "claude" and not (ANTHROPIC_API_KEY or ANTHROPIC_API_KEY_PARAM),
+            "ANTHROPIC_API_KEY_PARAM: name the SSM parameter holding the Anthropic API key"
+            " (or set ANTHROPIC_API_KEY)",
+        ),
+    ]
+    _problems = [message for failed, message in _unsafe if failed]
+    if _problems:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses unsafe settings:\n  " + "\n  ".join(_problems)
+        )

@@ -104,3 +104,137 @@ def submit(
             )
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _fresh_generators() -> Iterator[None]:
+    """Generators are cached per process; settings change between tests."""
+    from vpr_jobs.generation import build_generator
+
+    build_generator.cache_clear()
+    yield
+    build_generator.cache_clear()
+
+
+# --------------------------------------------------------------------------- AWS (moto server)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real HTTP endpoint for SQS/S3/SSM: moto's server mode on a random loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[str]:
+    """Point every boto3 client at the moto server, with an empty account for each test."""
+    import urllib.request
+
+    from vpr_jobs.integrations import aws as aws_integration
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    ).close()
+    for name, value in {
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings.AWS_REGION = "us-east-1"
+    aws_integration.client.cache_clear()
+    yield moto_server
+    aws_integration.client.cache_clear()
+
+
+@pytest.fixture
+def s3_results(aws: str, settings: Any) -> str:
+    """RESULTS_STORAGE=s3 against moto, with the bucket created."""
+    from vpr_jobs.integrations import aws as aws_integration
+
+    bucket = settings.VPR_RESULTS_BUCKET_NAME
+    aws_integration.s3_ensure_bucket(bucket)
+    storages = copy.deepcopy(settings.STORAGES)
+    storages["vpr_results"] = {
+        "BACKEND": "vpr_jobs.storage.ResultsS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "region_name": "us-east-1",
+            "endpoint_url": aws,
+            "signature_version": "s3v4",
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_expire": settings.VPR_RESULT_URL_TTL_SECONDS,
+        },
+    }
+    settings.STORAGES = storages
+    settings.RESULTS_STORAGE = "s3"
+    return bucket
+
+
+@pytest.fixture
+def sqs_queue(aws: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """QUEUE_BACKEND=sqs against moto: the jobs queue and its DLQ (redrive after 3 receives).
+
+    django-q2 reads Q_CLUSTER once into `Conf`, so the SQS broker is switched on there; the
+    visibility timeout is a few seconds so redelivery tests finish quickly.
+    """
+    from django_q.conf import Conf
+
+    from vpr_jobs import queue
+    from vpr_jobs.integrations import aws as aws_integration
+
+    visibility = 4
+    queue_url, dlq_url = aws_integration.sqs_ensure_queue_with_dlq(
+        queue_name=settings.VPR_JOBS_QUEUE_NAME,
+        dlq_name=settings.VPR_JOBS_DLQ_NAME,
+        visibility_timeout=visibility,
+        max_receive_count=settings.VPR_SQS_MAX_RECEIVE_COUNT,
+    )
+    sqs_conf = {"aws_region": "us-east-1", "receive_message_wait_time_seconds": 1}
+    monkeypatch.setattr(Conf, "SQS", sqs_conf)
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "MAX_ATTEMPTS", 0)
+    monkeypatch.setattr(Conf, "RETRY", visibility)
+    monkeypatch.setattr(Conf, "TIMEOUT", visibility - 1)
+    monkeypatch.setattr(Conf, "WORKERS", 1)
+    settings.QUEUE_BACKEND = "sqs"
+    queue.broker.cache_clear()
+    yield {"queue_url": queue_url, "dlq_url": dlq_url}
+    queue.broker.cache_clear()
+
+
+@pytest.fixture
+def run_cluster() -> Callable[..., None]:
+    """Run the real django-q2 cluster (sentinel, pusher, workers, monitor) until `done()`.
+
+    Needs `django_db(transaction=True)`: the worker processes see only committed rows.
+    """
+    import time
+
+    from django import db
+    from django_q.brokers import get_broker
+    from django_q.cluster import Cluster
+
+    def run(done: Callable[[], bool], timeout: float = 60) -> None:
+        # Forked processes must not share (and then close) this process's DB socket.
+        db.connections.close_all()
+        cluster = Cluster(get_broker())
+        cluster.start()
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not done():
+                time.sleep(0.2)
+        finally:
+            cluster.stop()
+
+    return run

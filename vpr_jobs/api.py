@@ -77,6 +77,9 @@ class JobStatusOutputSerializer(serializers.Serializer):
     word_count = serializers.IntegerField(required=False)
     error = serializers.CharField(required=False)
     error_code = serializers.CharField(required=False)
+    fvs = serializers.JSONField(
+        required=False, help_text="Fact verification verdict: passed, violations, warnings."
+    )
 
 
 class JobListItemSerializer(serializers.ModelSerializer):
@@ -132,6 +135,8 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
             "error": job.error,
             "error_code": job.error_code,
         }
+    if job.fvs_result:
+        payload["fvs"] = job.fvs_result
     return JobStatusOutputSerializer(payload).data
 
 

@@ -67,6 +67,7 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     token_usage = models.JSONField(default=dict, blank=True)
+    fvs_result = models.JSONField(default=dict, blank=True)
     vpr_version = models.PositiveIntegerField(null=True, blank=True)
     word_count = models.PositiveIntegerField(null=True, blank=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -201,6 +201,7 @@ class VPRDocument(BaseModel):
     talking_points: Annotated[list[str], Field(min_length=5, max_length=7)]
     keywords: list[str]
     word_count: int = Field(ge=0)
+    fvs: dict[str, Any] | None = None  # the Fact Verification System's verdict, when run
 
     def prose(self) -> list[str]:
         """Every human-readable text of the report, in reading order."""

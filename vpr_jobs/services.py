@@ -163,36 +163,64 @@ def _transition(job_id: UUID | str, when: Q, **changes: Any) -> bool:
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
-    """PENDING → PROCESSING (or re-claim a PROCESSING job whose worker's lease expired)."""
+    """PENDING → PROCESSING, or re-claim a PROCESSING job whose worker's lease expired.
+
+    A job whose lease expired on its last allowed attempt (its worker was killed every time)
+    is failed instead, so nothing stays PROCESSING forever.
+    """
     now = timezone.now()
-    lease_expired = now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS)
-    claimable = Q(status=JobStatus.PENDING) | Q(
-        status=JobStatus.PROCESSING, started_at__lt=lease_expired
+    lease_expired = Q(
+        status=JobStatus.PROCESSING,
+        started_at__lt=now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS),
     )
+    attempts_left = Q(attempts__lt=settings.VPR_MAX_ATTEMPTS)
     won = _transition(
         job_id,
-        claimable,
+        (Q(status=JobStatus.PENDING) | lease_expired) & attempts_left,
         status=JobStatus.PROCESSING,
         attempts=F("attempts") + 1,
         started_at=now,
         updated_at=now,
     )
-    return Job.objects.select_related("user").get(pk=job_id) if won else None
+    if won:
+        return Job.objects.select_related("user").get(pk=job_id)
+    if _transition(
+        job_id,
+        lease_expired & ~attempts_left,
+        status=JobStatus.FAILED,
+        completed_at=now,
+        error_code="RETRIES_EXHAUSTED",
+        error="The worker stopped without finishing on every allowed attempt.",
+    ):
+        job_logger(__name__, job_id).warning("job failed: lease expired on its last attempt")
+    return None
 
 
 def _still_mine(job: Job) -> Q:
     return Q(status=JobStatus.PROCESSING, attempts=job.attempts)
 
 
-def job_fail(*, job: Job, error: str, error_code: str) -> bool:
-    now = timezone.now()
+def job_fail(
+    *,
+    job: Job,
+    error: str,
+    error_code: str,
+    fvs_result: dict | None = None,
+    token_usage: dict | None = None,
+) -> bool:
+    extra: dict[str, Any] = {}
+    if fvs_result is not None:
+        extra["fvs_result"] = fvs_result
+    if token_usage is not None:
+        extra["token_usage"] = token_usage
     won = _transition(
         job.pk,
         _still_mine(job),
         status=JobStatus.FAILED,
         error=error[:2000],
         error_code=error_code,
-        completed_at=now,
+        completed_at=timezone.now(),
+        **extra,
     )
     job_logger(__name__, job.pk).warning(
         "job failed", extra={"error_code": error_code, "recorded": won}
@@ -245,7 +273,11 @@ class _LostRace(Exception):
 
 
 def job_complete(
-    *, job: Job, document: VPRDocument, token_usage: dict[str, int] | None = None
+    *,
+    job: Job,
+    document: VPRDocument,
+    token_usage: dict[str, Any] | None = None,
+    fvs_result: dict[str, Any] | None = None,
 ) -> bool:
     """Store the report as the next artifact version and mark the job COMPLETED, atomically.
 
@@ -288,6 +320,7 @@ def job_complete(
                     vpr_version=version,
                     word_count=final.word_count,
                     token_usage=token_usage or {},
+                    fvs_result=fvs_result or {},
                     error="",
                     error_code="",
                 )

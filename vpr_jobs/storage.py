@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.urls import reverse
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
 from vpr_jobs.schemas import VPRDocument
 
@@ -27,6 +28,16 @@ _SIGNING_SALT = "vpr_jobs.result-url"
 class ResultLink:
     url: str
     expires_at: datetime
+
+
+class ResultsS3Storage(S3Storage):
+    """S3 storage that writes each result with its own metadata (job, user, application)."""
+
+    def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]:
+        params = super()._get_write_parameters(name, content)
+        if metadata := getattr(content, "metadata", None):
+            params["Metadata"] = dict(metadata)
+        return params
 
 
 def _storage() -> Storage:

@@ -1,49 +1,100 @@
 """The django-q2 task: one VPR job, from claim to COMPLETED or FAILED.
 
-Failure policy: a permanent error (bad input, missing CV, a generator's permanent error)
-fails the job at once and returns normally, so the message is acknowledged. Anything else is
-transient: the job goes back to PENDING and the task raises, so the broker redelivers it, until
-the last attempt fails it with RETRIES_EXHAUSTED.
+Failure policy: a permanent error (bad input, missing CV, a generator's permanent error, a
+report that still fails fact verification after one corrected regeneration) fails the job at
+once and returns normally, so the message is acknowledged. Anything else is transient: the job
+goes back to PENDING and the task raises, so the broker redelivers the message. The last
+attempt fails the job with RETRIES_EXHAUSTED and still raises, so on SQS the message ends in
+the dead-letter queue, where `requeue_dlq` can revive it.
 """
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from django.conf import settings
 from pydantic import ValidationError
 
-from vpr_jobs import services
+from vpr_jobs import fvs, services
 from vpr_jobs.generation import GenerationError, GenerationInput, get_generator
 from vpr_jobs.logs import job_logger
-from vpr_jobs.models import UserCV
-from vpr_jobs.schemas import CV, VPRRequest
+from vpr_jobs.models import Job, UserCV
+from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
 
 
 class PermanentJobError(Exception):
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, **record: Any) -> None:
         super().__init__(message)
         self.code = code
+        self.record = record
 
 
 class TransientJobError(Exception):
     """Raised to the broker so that it redelivers the message."""
 
 
-def _load_input(job_id: str, user_id: int, input_data: dict) -> GenerationInput:
-    user_cv = UserCV.objects.filter(user_id=user_id).first()
+def _load_input(job: Job) -> GenerationInput:
+    user_cv = UserCV.objects.filter(user_id=job.user_id).first()
     if user_cv is None:
         raise PermanentJobError("The user has no CV.", "CV_NOT_FOUND")
     try:
         cv = CV.model_validate(user_cv.data)
     except ValidationError as exc:
-        raise PermanentJobError(
-            f"The stored CV is invalid: {exc.error_count()} errors", "INVALID_CV"
-        ) from exc
+        message = f"The stored CV is invalid ({exc.error_count()} errors)."
+        raise PermanentJobError(message, "INVALID_CV") from exc
     try:
-        request = VPRRequest.model_validate(input_data)
+        request = VPRRequest.model_validate(job.input_data)
     except ValidationError as exc:
-        raise PermanentJobError(
-            f"The job input is invalid: {exc.error_count()} errors", "INVALID_INPUT"
-        ) from exc
-    return GenerationInput(job_id=job_id, cv=cv, request=request)
+        message = f"The job input is invalid ({exc.error_count()} errors)."
+        raise PermanentJobError(message, "INVALID_INPUT") from exc
+    deadline = time.monotonic() + settings.VPR_JOB_DEADLINE_SECONDS
+    return GenerationInput(job_id=str(job.pk), cv=cv, request=request, deadline=deadline)
+
+
+def add_usage(total: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """Token usage of several model calls: every counter (and the cost) summed."""
+    summed = dict(total)
+    for key, value in more.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            summed[key] = round(summed.get(key, 0) + value, 6)
+        else:
+            summed.setdefault(key, value)
+    return summed
+
+
+def generate_verified(data: GenerationInput, log: Any) -> tuple[VPRDocument, dict[str, Any]]:
+    """Generate, verify facts, and regenerate once with the violations as feedback.
+
+    Raises PermanentJobError(FVS_HALLUCINATION_DETECTED) when the second report still
+    states facts that are not in the sources.
+    """
+    generator = get_generator()
+    sources = {
+        "cv": data.cv,
+        "posting": data.request.job_posting,
+        "gap_responses": data.request.gap_responses,
+    }
+    result = generator.generate(data)
+    usage = dict(result.token_usage)
+    verdict = fvs.verify(result.document, **sources)
+    if not verdict.passed:
+        log.warning(
+            "fact verification failed; regenerating with feedback",
+            extra={"violations": len(verdict.violations)},
+        )
+        result = generator.generate(data, feedback=verdict.violations)
+        usage = add_usage(usage, result.token_usage)
+        verdict = fvs.verify(result.document, **sources)
+        if not verdict.passed:
+            raise PermanentJobError(
+                f"The report stated {len(verdict.violations)} facts not found in the CV, "
+                "the gap answers or the posting, even after one corrected regeneration.",
+                "FVS_HALLUCINATION_DETECTED",
+                fvs_result=verdict.to_dict(),
+                token_usage=usage,
+            )
+    return result.document.model_copy(update={"fvs": verdict.to_dict()}), usage
 
 
 def process_vpr_job(job_id: str) -> str:
@@ -54,26 +105,26 @@ def process_vpr_job(job_id: str) -> str:
         return "skipped"
     log.info("job claimed", extra={"attempt": job.attempts})
     try:
-        data = _load_input(str(job.pk), job.user_id, job.input_data)
-        result = get_generator().generate(data)
+        data = _load_input(job)
+        document, usage = generate_verified(data, log)
         completed = services.job_complete(
-            job=job, document=result.document, token_usage=result.token_usage
+            job=job, document=document, token_usage=usage, fvs_result=document.fvs or {}
         )
     except PermanentJobError as exc:
-        services.job_fail(job=job, error=str(exc), error_code=exc.code)
+        services.job_fail(job=job, error=str(exc), error_code=exc.code, **exc.record)
         return "failed"
     except GenerationError as exc:
         if exc.permanent:
             services.job_fail(job=job, error=str(exc), error_code=exc.code)
             return "failed"
-        return _transient(job, f"{exc.code}: {exc}")
+        _retry_or_give_up(job, f"{exc.code}: {exc}")
     except Exception as exc:
         log.exception("unexpected error while processing")
-        return _transient(job, f"{type(exc).__name__}: {exc}")
+        _retry_or_give_up(job, f"{type(exc).__name__}: {exc}")
     return "completed" if completed else "discarded"
 
 
-def _transient(job, error: str) -> str:
-    if services.job_release_for_retry(job=job, error=error):
-        raise TransientJobError(error)
-    return "failed"
+def _retry_or_give_up(job: Job, error: str) -> None:
+    """Record the transient failure, then raise so the broker keeps (redelivers) the message."""
+    services.job_release_for_retry(job=job, error=error)
+    raise TransientJobError(error)

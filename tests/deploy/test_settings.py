@@ -17,12 +17,13 @@ SAFE = {
     "DJANGO_ALLOWED_HOSTS": "api.careervp.example",
     "VPR_GENERATOR": "claude",
     "RESULTS_STORAGE": "s3",
+    "ANTHROPIC_API_KEY_PARAM": "/careervp/prod/anthropic-api-key",
 }
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VPR_"))}
-    clean.pop("RESULTS_STORAGE", None)
+    prefixes = ("DJANGO_", "VPR_", "ANTHROPIC_", "RESULTS_STORAGE", "QUEUE_BACKEND")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "-c", "import careervp.settings"],
         cwd=ROOT,
@@ -50,6 +51,7 @@ def test_safe_production_settings_load():
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
         ({"VPR_GENERATOR": "rules"}, "VPR_GENERATOR"),
         ({"RESULTS_STORAGE": "local"}, "RESULTS_STORAGE"),
+        ({"ANTHROPIC_API_KEY_PARAM": ""}, "ANTHROPIC_API_KEY_PARAM"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict, variable: str):

@@ -149,10 +149,11 @@ def test_last_transient_failure_exhausts_retries(
 ):
     use(monkeypatch, ScriptedGenerator(*[ConnectionError("down")] * settings.VPR_MAX_ATTEMPTS))
 
-    for _ in range(settings.VPR_MAX_ATTEMPTS - 1):
+    for _ in range(settings.VPR_MAX_ATTEMPTS):
+        # Every transient failure, the last included, leaves the message to the broker:
+        # on SQS the last one is then moved to the dead-letter queue by the redrive policy.
         with pytest.raises(TransientJobError):
             process_vpr_job(str(job.pk))
-    assert process_vpr_job(str(job.pk)) == "failed"
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -170,6 +171,18 @@ def test_processing_job_is_reclaimed_only_after_its_lease_expires(job: Job, sett
 
     assert process_vpr_job(str(job.pk)) == "completed"
     assert Job.objects.get(pk=job.pk).attempts == 2
+
+
+def test_lease_expired_on_the_last_attempt_fails_the_job(job: Job, settings: Any):
+    expired = timezone.now() - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 1)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.PROCESSING, attempts=settings.VPR_MAX_ATTEMPTS, started_at=expired
+    )
+
+    assert process_vpr_job(str(job.pk)) == "skipped"
+
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
 
 
 def test_a_worker_whose_job_was_reclaimed_cannot_write(job: Job):

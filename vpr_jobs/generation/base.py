@@ -6,8 +6,9 @@ and the worker can swap them by setting (`VPR_GENERATOR`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
 
@@ -17,12 +18,15 @@ class GenerationInput:
     job_id: str
     cv: CV
     request: VPRRequest
+    # time.monotonic() value by which every model call must be over (the worker's kill is
+    # later); None means no deadline.
+    deadline: float | None = None
 
 
 @dataclass
 class GenerationResult:
     document: VPRDocument
-    token_usage: dict[str, int] = field(default_factory=dict)
+    token_usage: dict[str, Any] = field(default_factory=dict)
 
 
 class GenerationError(Exception):
@@ -37,4 +41,8 @@ class GenerationError(Exception):
 class Generator(Protocol):
     name: str
 
-    def generate(self, data: GenerationInput) -> GenerationResult: ...
+    def generate(
+        self, data: GenerationInput, feedback: Sequence[Any] | None = None
+    ) -> GenerationResult:
+        """`feedback`: FVS findings of a previous attempt, for a corrected regeneration."""
+        ...

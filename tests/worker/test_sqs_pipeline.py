@@ -1,0 +1,101 @@
+"""The production pipeline over real HTTP: django-q2 on moto's SQS, results in moto's S3."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+
+from vpr_jobs import queue
+from vpr_jobs.integrations import aws
+from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _queue_depth(url: str) -> tuple[int, int]:
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        int(attributes["ApproximateNumberOfMessages"]),
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    )
+
+
+def _job(job_id: str) -> Job:
+    return Job.objects.get(pk=job_id)
+
+
+def test_success_stores_an_encrypted_s3_object_with_metadata_and_a_working_presigned_url(
+    submit: Any, api: Any, sqs_queue: dict, s3_results: str, run_cluster: Any, user: Any
+):
+    job_id = submit().json()["job_id"]
+    assert _queue_depth(sqs_queue["queue_url"]) == (1, 0)
+
+    run_cluster(lambda: _job(job_id).status == JobStatus.COMPLETED)
+
+    assert _job(job_id).status == JobStatus.COMPLETED
+    head = aws.client("s3").head_object(Bucket=s3_results, Key=f"results/{job_id}.json")
+    assert head["ContentType"] == "application/json"
+    assert head["ServerSideEncryption"] == "AES256"
+    assert head["Metadata"] == {
+        "job_id": job_id,
+        "user_id": str(user.pk),
+        "application_id": "app-ld-0001",
+    }
+    status = api.get(f"/api/vpr/status/{job_id}").json()
+    assert status["result_url"].startswith(f"{aws.client('s3').meta.endpoint_url}/{s3_results}/")
+    assert "X-Amz-Signature" in status["result_url"]
+    assert "X-Amz-Expires=3600" in status["result_url"]
+    with urllib.request.urlopen(status["result_url"]) as response:
+        document = json.loads(response.read())
+    assert document["job_id"] == job_id
+    assert document["fvs"]["passed"] is True
+    assert _queue_depth(sqs_queue["queue_url"]) == (0, 0)  # acknowledged
+
+
+def test_result_deleted_from_s3_is_410(
+    submit: Any, api: Any, sqs_queue: dict, s3_results: str, run_cluster: Any
+):
+    job_id = submit().json()["job_id"]
+    run_cluster(lambda: _job(job_id).status == JobStatus.COMPLETED)
+
+    aws.client("s3").delete_object(Bucket=s3_results, Key=f"results/{job_id}.json")
+
+    assert api.get(f"/api/vpr/status/{job_id}").status_code == 410
+
+
+def test_permanent_failure_is_acknowledged_without_retry(
+    submit: Any, sqs_queue: dict, s3_results: str, run_cluster: Any, user: Any
+):
+    job_id = submit().json()["job_id"]
+    UserCV.objects.filter(user=user).delete()
+
+    run_cluster(lambda: _job(job_id).status == JobStatus.FAILED)
+
+    job = _job(job_id)
+    assert (job.status, job.error_code, job.attempts) == (JobStatus.FAILED, "CV_NOT_FOUND", 1)
+    assert _queue_depth(sqs_queue["queue_url"]) == (0, 0)
+    assert _queue_depth(sqs_queue["dlq_url"]) == (0, 0)
+
+
+def test_duplicate_delivery_makes_one_artifact(
+    submit: Any, sqs_queue: dict, s3_results: str, run_cluster: Any
+):
+    job_id = submit().json()["job_id"]
+    queue.send_job(job_id)  # the same message delivered twice
+
+    run_cluster(
+        lambda: (
+            _job(job_id).status == JobStatus.COMPLETED
+            and _queue_depth(sqs_queue["queue_url"]) == (0, 0)
+        )
+    )
+
+    assert VPRArtifact.objects.filter(job_id=job_id).count() == 1
+    assert _job(job_id).attempts == 1
+    assert _queue_depth(sqs_queue["queue_url"]) == (0, 0)

@@ -1,0 +1,75 @@
+"""The AWS calls this service makes outside django-storages and django-q2, in one place.
+
+Clients are cached per process and honour the standard AWS environment (credentials,
+`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SQS`, …), so the same code talks to moto in tests.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30
+)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.session.Session().client(service, region_name=settings.AWS_REGION, config=_CONFIG)
+
+
+def sqs_queue_url(name: str) -> str:
+    return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def sqs_queue_arn(url: str) -> str:
+    attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return attributes["Attributes"]["QueueArn"]
+
+
+def sqs_ensure_queue_with_dlq(
+    *, queue_name: str, dlq_name: str, visibility_timeout: int, max_receive_count: int
+) -> tuple[str, str]:
+    """Create (or update) the jobs queue and its dead-letter queue with the redrive policy.
+
+    django-q2 would create a missing queue itself, but without a DLQ: we never let it.
+    """
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(
+        QueueName=dlq_name, Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)}
+    )["QueueUrl"]
+    attributes = {
+        "VisibilityTimeout": str(visibility_timeout),
+        "ReceiveMessageWaitTimeSeconds": "20",
+        "MessageRetentionPeriod": str(4 * 3600),
+        "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": sqs_queue_arn(dlq_url), "maxReceiveCount": max_receive_count}
+        ),
+    }
+    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
+    return queue_url, dlq_url
+
+
+def s3_ensure_bucket(name: str) -> None:
+    s3 = client("s3")
+    try:
+        s3.head_bucket(Bucket=name)
+        return
+    except s3.exceptions.ClientError:
+        pass
+    params: dict[str, Any] = {"Bucket": name}
+    if settings.AWS_REGION != "us-east-1":
+        params["CreateBucketConfiguration"] = {"LocationConstraint": settings.AWS_REGION}
+    s3.create_bucket(**params)
+
+
+def ssm_get_secret(name: str) -> str:
+    response = client("ssm").get_parameter(Name=name, WithDecryption=True)
+    return response["Parameter"]["Value"]

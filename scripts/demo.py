@@ -3,6 +3,8 @@
 Migrates, creates a demo user with the sample CV, submits the sample VPR request over HTTP,
 polls until the worker finishes, downloads the report and prints a summary. Everything it
 starts is stopped on the way out; the exit code says whether the VPR was produced.
+
+`DEMO_BACKEND=aws` runs the same path through SQS and S3, served by a local moto server.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 PYTHON = sys.executable
 TIMEOUT_SECONDS = float(os.environ.get("DEMO_TIMEOUT_SECONDS", "120"))
+AWS_MODE = os.environ.get("DEMO_BACKEND", "embedded") == "aws"
+ENV = dict(os.environ)
 
 
 def manage(*args: str) -> str:
     done = subprocess.run(  # noqa: S603 - fixed arguments
-        [PYTHON, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
     )
     return done.stdout.strip()
 
@@ -39,10 +43,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def call(method: str, url: str, token: str, body: Any = None) -> tuple[int, dict, dict]:
+def call(method: str, url: str, token: str | None, body: Any = None) -> tuple[int, dict, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
-    request.add_header("Authorization", f"Token {token}")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -53,9 +58,11 @@ def call(method: str, url: str, token: str, body: Any = None) -> tuple[int, dict
 
 def start(stack: ExitStack, *args: str, log: Path) -> subprocess.Popen:
     handle = stack.enter_context(log.open("w"))
+    command = list(args) if args[0].endswith("moto_server") else [PYTHON, "manage.py", *args]
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [PYTHON, "manage.py", *args],
+        command,
         cwd=ROOT,
+        env=ENV,
         stdout=handle,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -74,15 +81,35 @@ def start(stack: ExitStack, *args: str, log: Path) -> subprocess.Popen:
     return process
 
 
-def wait_healthy(base: str, deadline: float) -> None:
+def wait_healthy(url: str, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise SystemExit("demo: the web server did not become healthy")
+    raise SystemExit(f"demo: {url} did not answer in time")
+
+
+def start_moto(stack: ExitStack, logs: Path, deadline: float) -> None:
+    """A local SQS/S3 endpoint, and the queues and bucket the AWS mode needs."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    ENV.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="demo",
+        AWS_SECRET_ACCESS_KEY="demo",  # noqa: S106 - moto accepts any credentials
+        AWS_REGION="us-east-1",
+        QUEUE_BACKEND="sqs",
+        RESULTS_STORAGE="s3",
+        VPR_SQS_WAIT_SECONDS="1",
+    )
+    moto = str(Path(PYTHON).with_name("moto_server"))
+    start(stack, moto, "-H", "127.0.0.1", "-p", str(port), log=logs / "moto.log")
+    wait_healthy(f"{endpoint}/moto-api/", deadline)
+    manage("setup_aws_resources")
+    print(f"demo: moto server on {endpoint} (SQS queue + dead-letter queue, S3 bucket)")
 
 
 def main() -> int:
@@ -96,9 +123,11 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
 
     with ExitStack() as stack:
+        if AWS_MODE:
+            start_moto(stack, logs, deadline)
         start(stack, "runserver", f"127.0.0.1:{port}", "--noreload", log=logs / "web.log")
         start(stack, "qcluster", log=logs / "worker.log")
-        wait_healthy(base, deadline)
+        wait_healthy(f"{base}/healthz", deadline)
         print(f"demo: web server on {base}, one worker cluster running", flush=True)
 
         cv = json.loads((FIXTURES / "cv_learning_development.json").read_text())
@@ -124,7 +153,8 @@ def main() -> int:
         if job["status"] != "COMPLETED":
             print(f"demo: job ended {job['status']}: {job.get('error')}", file=sys.stderr)
             return 1
-        status, _, document = call("GET", job["result_url"], token)
+        own_api = job["result_url"].startswith(base)  # S3 presigned URLs carry no token
+        status, _, document = call("GET", job["result_url"], token if own_api else None)
         assert status == 200, f"result download answered {status}"
 
     strong = sum(row["alignment"] == "STRONG" for row in document["evidence_matrix"])
@@ -137,8 +167,12 @@ def main() -> int:
     print(f"  summary         {document['executive_summary'][:160]}…")
     for point in document["talking_points"][:3]:
         print(f"  talking point   {point}")
-    results_dir = os.environ.get("VPR_LOCAL_RESULTS_DIR", "var/media")
-    print(f"  stored at       {results_dir}/results/{job_id}.json")
+    if AWS_MODE:
+        bucket = os.environ.get("VPR_RESULTS_BUCKET_NAME", "careervp-vpr-results-dev")
+        print(f"  stored at       s3://{bucket}/results/{job_id}.json (moto)")
+    else:
+        results_dir = os.environ.get("VPR_LOCAL_RESULTS_DIR", "var/media")
+        print(f"  stored at       {results_dir}/results/{job_id}.json")
     print(f"  result URL      {job['result_url'][:80]}… (expires {job['result_expires_at']})")
     print(f"  logs            {logs.relative_to(ROOT)}/")
     return 0

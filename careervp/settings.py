@@ -233,8 +233,10 @@ if RESULTS_STORAGE == "s3":
 # --------------------------------------------------------------------------- generation
 
 ANTHROPIC_MODEL = _env("ANTHROPIC_MODEL", "claude-sonnet-5-5")
-ANTHROPIC_MAX_TOKENS = _env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
-ANTHROPIC_TEMPERATURE = float(_env("ANTHROPIC_TEMPERATURE", "0.2"))
+# Thinking tokens count against max_tokens on current models: leave room for them.
+ANTHROPIC_MAX_TOKENS = _env_int("ANTHROPIC_MAX_TOKENS", 8192, minimum=256)
+# Current models reject sampling parameters (temperature); effort is the dial they take.
+ANTHROPIC_EFFORT = _env_choice("ANTHROPIC_EFFORT", "medium", ("low", "medium", "high", "none"))
 ANTHROPIC_API_KEY = _env("ANTHROPIC_API_KEY")
 ANTHROPIC_API_KEY_PARAM = _env("ANTHROPIC_API_KEY_PARAM")
 ANTHROPIC_BASE_URL = _env("ANTHROPIC_BASE_URL") or None

@@ -16,6 +16,9 @@ from rest_framework.throttling import ScopedRateThrottle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# The local Anthropic-compatible HTTP server (fixture `fake_anthropic`).
+pytest_plugins = ["tests.support.fake_anthropic"]
+
 
 def load_fixture(name: str) -> Any:
     """A fresh copy of `tests/fixtures/<name>.json` (copied from ../shared/fixtures)."""
@@ -151,8 +154,10 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Ite
         monkeypatch.setenv(name, value)
     settings.AWS_REGION = "us-east-1"
     aws_integration.client.cache_clear()
+    aws_integration.sqs_queue_url.cache_clear()
     yield moto_server
     aws_integration.client.cache_clear()
+    aws_integration.sqs_queue_url.cache_clear()
 
 
 @pytest.fixture

@@ -72,7 +72,9 @@ class JobStatusOutputSerializer(serializers.Serializer):
     completed_at = serializers.DateTimeField(required=False)
     result_url = serializers.CharField(required=False)
     result_expires_at = serializers.DateTimeField(required=False)
-    token_usage = serializers.DictField(child=serializers.IntegerField(), required=False)
+    token_usage = serializers.JSONField(
+        required=False, help_text="Token counts of every model call and estimated_cost_usd."
+    )
     vpr_version = serializers.IntegerField(required=False)
     word_count = serializers.IntegerField(required=False)
     error = serializers.CharField(required=False)
@@ -135,6 +137,8 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
             "error": job.error,
             "error_code": job.error_code,
         }
+        if job.token_usage:
+            payload["token_usage"] = job.token_usage
     if job.fvs_result:
         payload["fvs"] = job.fvs_result
     return JobStatusOutputSerializer(payload).data
@@ -277,7 +281,7 @@ class VPRJobViewSet(ViewSet):
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         if job is None:
             raise JobNotFound("Job not found.")
-        job = services.job_cancel(user=request.user, job_id=job.job_id)
+        job = services.job_cancel(job_id=job.job_id, user=request.user)
         return Response(job_status_payload(job, base_url=_base_url(request)))
 
 

@@ -7,6 +7,7 @@ UPDATEs so a late or duplicate worker can never overwrite a CANCELLED or COMPLET
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +25,30 @@ class JobStatus(models.TextChoices):
 
 IN_FLIGHT = (JobStatus.PENDING, JobStatus.PROCESSING)
 TERMINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+# A job created this recently may still be between its commit and its queue send.
+ENQUEUE_GRACE = timedelta(seconds=60)
+
+
+class JobQuerySet(models.QuerySet):
+    """The "stuck" predicates, shared by the sweeper, the retry service and the admin filter."""
+
+    def never_sent(self, now: datetime) -> JobQuerySet:
+        return self.filter(
+            status=JobStatus.PENDING, enqueued_at__isnull=True, created_at__lt=now - ENQUEUE_GRACE
+        )
+
+    def sent_but_unclaimed(self, now: datetime) -> JobQuerySet:
+        """PENDING although its message should have been delivered (or redelivered) by now."""
+        cutoff = now - timedelta(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS) - ENQUEUE_GRACE
+        return self.filter(status=JobStatus.PENDING, enqueued_at__lt=cutoff)
+
+    def lease_expired(self, now: datetime) -> JobQuerySet:
+        cutoff = now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS)
+        return self.filter(status=JobStatus.PROCESSING, started_at__lt=cutoff)
+
+    def stuck(self, now: datetime) -> JobQuerySet:
+        return self.never_sent(now) | self.sent_but_unclaimed(now) | self.lease_expired(now)
 
 
 class UserCV(models.Model):
@@ -70,6 +95,8 @@ class Job(models.Model):
     fvs_result = models.JSONField(default=dict, blank=True)
     vpr_version = models.PositiveIntegerField(null=True, blank=True)
     word_count = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

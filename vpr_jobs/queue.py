@@ -1,15 +1,24 @@
 """The only module that knows how job messages travel (django-q2 over the ORM or SQS).
 
 The message carries the job id and nothing else: the worker reads everything from the row.
+Dead-letter operations use plain receive → send → delete, which every SQS implementation
+supports (moto has no `start_message_move_task`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from uuid import UUID
 
+from django.conf import settings
+from django.core import signing
 from django_q.brokers import Broker, get_broker
+from django_q.signing import SignedPackage
 from django_q.tasks import async_task
+
+from vpr_jobs.integrations import aws
 
 TASK = "vpr_jobs.tasks.process_vpr_job"
 
@@ -22,3 +31,100 @@ def broker() -> Broker:
 
 def send_job(job_id: UUID | str) -> str:
     return async_task(TASK, str(job_id), task_name=f"vpr:{job_id}", broker=broker())
+
+
+def has_dead_letter_queue() -> bool:
+    return settings.QUEUE_BACKEND == "sqs"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    receipt_handle: str
+    body: str
+    sent_at: datetime | None
+    receive_count: int
+    job_id: str | None
+    problem: str | None  # why the body is not a job message, if it is not
+
+
+def decode_job_id(body: str) -> str:
+    """The job id inside a django-q2 message; ValueError if it is not one of ours."""
+    try:
+        task = SignedPackage.loads(body)
+    except signing.BadSignature as exc:
+        raise ValueError("bad signature (not signed by this cluster)") from exc
+    except Exception as exc:
+        raise ValueError(f"undecodable body ({type(exc).__name__})") from exc
+    if not isinstance(task, dict) or task.get("func") != TASK or len(task.get("args", ())) != 1:
+        raise ValueError("not a VPR job message")
+    job_id = str(task["args"][0])
+    try:
+        UUID(job_id)
+    except ValueError as exc:
+        raise ValueError("job id is not a UUID") from exc
+    return job_id
+
+
+def _letter(message: dict) -> DeadLetter:
+    attributes = message.get("Attributes", {})
+    sent = attributes.get("SentTimestamp")
+    job_id, problem = None, None
+    try:
+        job_id = decode_job_id(message["Body"])
+    except ValueError as exc:
+        problem = str(exc)
+    return DeadLetter(
+        message_id=message["MessageId"],
+        receipt_handle=message["ReceiptHandle"],
+        body=message["Body"],
+        sent_at=datetime.fromtimestamp(int(sent) / 1000, tz=UTC) if sent else None,
+        receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
+        job_id=job_id,
+        problem=problem,
+    )
+
+
+def dlq_receive(*, max_messages: int, hold_seconds: int = 300) -> list[DeadLetter]:
+    """Take up to `max_messages` from the DLQ, invisible for `hold_seconds` while we decide.
+
+    Messages are held, not released between batches, so no message is seen twice.
+    """
+    sqs, url = aws.client("sqs"), aws.sqs_queue_url(settings.VPR_JOBS_DLQ_NAME)
+    letters: list[DeadLetter] = []
+    while len(letters) < max_messages:
+        batch = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=min(10, max_messages - len(letters)),
+            VisibilityTimeout=hold_seconds,
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        if not batch:
+            break
+        letters.extend(_letter(message) for message in batch)
+    return letters
+
+
+def dlq_move_to_jobs_queue(letter: DeadLetter) -> None:
+    """Send first, then delete: a crash in between duplicates (harmless), never loses."""
+    sqs = aws.client("sqs")
+    sqs.send_message(
+        QueueUrl=aws.sqs_queue_url(settings.VPR_JOBS_QUEUE_NAME), MessageBody=letter.body
+    )
+    dlq_delete(letter)
+
+
+def dlq_delete(letter: DeadLetter) -> None:
+    aws.client("sqs").delete_message(
+        QueueUrl=aws.sqs_queue_url(settings.VPR_JOBS_DLQ_NAME), ReceiptHandle=letter.receipt_handle
+    )
+
+
+def dlq_release(letter: DeadLetter) -> None:
+    """Make a held message visible again, untouched."""
+    aws.client("sqs").change_message_visibility(
+        QueueUrl=aws.sqs_queue_url(settings.VPR_JOBS_DLQ_NAME),
+        ReceiptHandle=letter.receipt_handle,
+        VisibilityTimeout=0,
+    )

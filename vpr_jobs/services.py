@@ -240,22 +240,33 @@ def job_release_for_retry(*, job: Job, error: str) -> bool:
             error_code="RETRIES_EXHAUSTED",
         )
         return False
-    won = _transition(job.pk, _still_mine(job), status=JobStatus.PENDING, error=error[:2000])
+    # enqueued_at restarts the sweeper's clock: the broker redelivers this message itself.
+    won = _transition(
+        job.pk,
+        _still_mine(job),
+        status=JobStatus.PENDING,
+        error=error[:2000],
+        enqueued_at=timezone.now(),
+    )
     job_logger(__name__, job.pk).warning(
         "transient failure, will retry", extra={"attempts": job.attempts, "recorded": won}
     )
     return won
 
 
-def job_cancel(*, user: AbstractBaseUser, job_id: UUID | str) -> Job:
-    if not Job.objects.filter(pk=job_id, user=user).exists():
+def job_cancel(*, job_id: UUID | str, user: AbstractBaseUser | None = None) -> Job:
+    """PENDING/PROCESSING → CANCELLED. `user` scopes the call to the owner (the API's case)."""
+    jobs = Job.objects.filter(pk=job_id)
+    if user is not None:
+        jobs = jobs.filter(user=user)
+    if not jobs.exists():
         raise JobNotFound("Job not found.")
     won = _transition(
         job_id,
         Q(status__in=IN_FLIGHT),
         status=JobStatus.CANCELLED,
         completed_at=timezone.now(),
-        error_code="CANCELLED_BY_USER",
+        error_code="CANCELLED_BY_USER" if user is not None else "CANCELLED_BY_OPERATOR",
     )
     job = Job.objects.get(pk=job_id)
     if not won:
@@ -339,3 +350,157 @@ def job_complete(
         )
         return True
     raise RuntimeError("could not allocate an artifact version")
+
+
+# --------------------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """What an operator action did to one job, in words an operator can act on."""
+
+    job_id: str
+    done: bool
+    detail: str
+
+
+def _reset_to_pending(job_id: UUID | str, when: Q) -> tuple[bool, str]:
+    """Give a job a fresh start (attempts 0, errors cleared) if `when` matches."""
+    try:
+        with transaction.atomic():
+            won = _transition(
+                job_id,
+                when,
+                status=JobStatus.PENDING,
+                attempts=0,
+                error="",
+                error_code="",
+                started_at=None,
+                completed_at=None,
+                enqueued_at=None,
+                fvs_result={},
+            )
+    except IntegrityError:
+        return False, "another job for this application is already in flight"
+    if won:
+        return True, "reset to PENDING"
+    job = Job.objects.filter(pk=job_id).only("status").first()
+    return False, "job no longer exists" if job is None else f"job is {job.status}"
+
+
+def job_retry(*, job_id: UUID | str) -> OpResult:
+    """FAILED or stuck → PENDING with attempts reset, then re-enqueued (admin and commands)."""
+    now = timezone.now()
+    retryable = Q(status=JobStatus.FAILED) | Q(pk__in=Job.objects.stuck(now).values("pk"))
+    won, detail = _reset_to_pending(job_id, retryable)
+    if not won:
+        return OpResult(str(job_id), False, f"not retried: {detail}; only FAILED or stuck jobs")
+    sent = job_enqueue(job_id=job_id)
+    job_logger(__name__, job_id).info("job retried by operator", extra={"enqueued": sent})
+    return OpResult(
+        str(job_id), True, "retried and re-enqueued" if sent else "retried; enqueue failed"
+    )
+
+
+def job_reenqueue(*, job_id: UUID | str) -> OpResult:
+    """Send another message for a PENDING job whose message was lost; the claim dedups."""
+    if not Job.objects.filter(pk=job_id, status=JobStatus.PENDING).exists():
+        return OpResult(str(job_id), False, "not re-enqueued: only PENDING jobs")
+    sent = job_enqueue(job_id=job_id)
+    return OpResult(str(job_id), sent, "re-enqueued" if sent else "enqueue failed")
+
+
+def job_reset_for_dlq_requeue(*, job_id: UUID | str) -> OpResult:
+    """Before its dead-lettered message is moved back: the job starts over (attempts 0)."""
+    now = timezone.now()
+    revivable = Q(status__in=[JobStatus.FAILED, JobStatus.PENDING]) | Q(
+        pk__in=Job.objects.lease_expired(now).values("pk")
+    )
+    won, detail = _reset_to_pending(job_id, revivable)
+    return OpResult(str(job_id), won, detail)
+
+
+@dataclass
+class SweepReport:
+    resent: int = 0
+    send_errors: int = 0
+    failed_exhausted: int = 0
+    released: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def jobs_sweep(*, limit: int = 500) -> SweepReport:
+    """The safety net (every minute): nothing stays PENDING unsent or PROCESSING forever.
+
+    Each job is taken with a conditional UPDATE, so sweepers on many instances never act on
+    the same job twice.
+    """
+    now = timezone.now()
+    report = SweepReport()
+    due = Job.objects.never_sent(now) | Job.objects.sent_but_unclaimed(now)
+    for job_id, enqueued_at in due.values_list("pk", "enqueued_at")[:limit]:
+        # Claim the re-send by moving enqueued_at; a concurrent sweeper's UPDATE then misses.
+        if not _transition(
+            job_id, Q(enqueued_at=enqueued_at, status=JobStatus.PENDING), enqueued_at=now
+        ):
+            continue
+        if job_enqueue(job_id=job_id):
+            report.resent += 1
+        else:
+            Job.objects.filter(pk=job_id, enqueued_at=now).update(enqueued_at=enqueued_at)
+            report.send_errors += 1
+
+    expired = Job.objects.lease_expired(now)
+    exhausted = expired.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS)
+    report.failed_exhausted = exhausted.update(
+        status=JobStatus.FAILED,
+        error_code="RETRIES_EXHAUSTED",
+        error="The worker stopped without finishing on every allowed attempt.",
+        completed_at=now,
+        updated_at=now,
+    )
+    # A lease that expired a whole visibility timeout ago was not redelivered: the message is
+    # gone (dead-lettered or lost). Back to PENDING; the next sweep re-sends it.
+    forgotten = now - timedelta(
+        seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + settings.VPR_VISIBILITY_TIMEOUT_SECONDS
+    )
+    report.released = expired.filter(
+        attempts__lt=settings.VPR_MAX_ATTEMPTS, started_at__lt=forgotten
+    ).update(status=JobStatus.PENDING, enqueued_at=None, updated_at=now)
+    if any(report.as_dict().values()):
+        job_logger(__name__, "-").info("sweep", extra=report.as_dict())
+    return report
+
+
+@dataclass
+class PurgeReport:
+    jobs: int = 0
+    results: int = 0
+
+
+def jobs_purge(
+    *, older_than: timedelta, batch_size: int = 500, dry_run: bool = False, progress: Any = None
+) -> PurgeReport:
+    """Delete finished jobs (and their artifacts and stored results) past the retention."""
+    cutoff = timezone.now() - older_than
+    old = Job.objects.filter(created_at__lt=cutoff).exclude(status__in=IN_FLIGHT)
+    report = PurgeReport()
+    if dry_run:
+        report.jobs = old.count()
+        report.results = old.exclude(result_key="").count()
+        return report
+    while True:
+        batch = list(old.order_by("created_at").values_list("pk", "result_key")[:batch_size])
+        if not batch:
+            return report
+        for _, key in batch:
+            if key:
+                storage.result_delete(key)
+                report.results += 1
+        with transaction.atomic():
+            Job.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
+        report.jobs += len(batch)
+        if progress:
+            progress(report)

@@ -115,7 +115,8 @@ def process_vpr_job(job_id: str) -> str:
         return "failed"
     except GenerationError as exc:
         if exc.permanent:
-            services.job_fail(job=job, error=str(exc), error_code=exc.code)
+            usage = getattr(exc, "token_usage", None)
+            services.job_fail(job=job, error=str(exc), error_code=exc.code, token_usage=usage)
             return "failed"
         _retry_or_give_up(job, f"{exc.code}: {exc}")
     except Exception as exc:
@@ -128,3 +129,8 @@ def _retry_or_give_up(job: Job, error: str) -> None:
     """Record the transient failure, then raise so the broker keeps (redelivers) the message."""
     services.job_release_for_retry(job=job, error=error)
     raise TransientJobError(error)
+
+
+def sweep_jobs() -> dict[str, int]:
+    """Scheduled every minute by django-q2 (see the `sweep_schedule` migration)."""
+    return services.jobs_sweep().as_dict()

@@ -29,7 +29,7 @@ def build_generator(name: str) -> Generator:
             api_key=anthropic_api_key(),
             model=settings.ANTHROPIC_MODEL,
             max_tokens=settings.ANTHROPIC_MAX_TOKENS,
-            temperature=settings.ANTHROPIC_TEMPERATURE,
+            effort=None if settings.ANTHROPIC_EFFORT == "none" else settings.ANTHROPIC_EFFORT,
             base_url=settings.ANTHROPIC_BASE_URL,
             max_retries=settings.ANTHROPIC_MAX_RETRIES,
             timeout_seconds=float(settings.VPR_JOB_DEADLINE_SECONDS),

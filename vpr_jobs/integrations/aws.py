@@ -24,6 +24,7 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(service, region_name=settings.AWS_REGION, config=_CONFIG)
 
 
+@cache
 def sqs_queue_url(name: str) -> str:
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('vpr_jobs', '0001_initial'),
+        ("vpr_jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='fvs_result',
+            model_name="job",
+            name="fvs_result",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

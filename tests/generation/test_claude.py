@@ -1,0 +1,499 @@
+"""The Claude generator against a real local HTTP server speaking the Messages API wire format.
+
+The SDK is not mocked: retries, timeouts and error parsing are the SDK's own, so these tests
+also pin down what the SDK does with 429/529/5xx, a timeout and a broken body.
+Run with `-p tests.support.fake_anthropic` (or the plugin line in tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import anthropic
+import pytest
+from anthropic.resources.messages.messages import DEPRECATED_MODELS
+
+from tests.conftest import load_fixture
+from tests.support.fake_anthropic import (
+    FakeAnthropic,
+    Reply,
+    error,
+    hallucinated,
+    malformed,
+    ok,
+    slow,
+    text_only,
+    vpr_content_from_rules,
+)
+from vpr_jobs import fvs
+from vpr_jobs.generation.base import GenerationError, GenerationInput
+from vpr_jobs.generation.claude import (
+    DEFAULT_MODEL,
+    DEFAULT_PRICES,
+    ClaudeGenerator,
+    VPRContent,
+    estimate_cost,
+    price_for,
+)
+from vpr_jobs.generation.prompts import SYSTEM_PROMPT
+from vpr_jobs.schemas import CV, JobPosting, VPRRequest
+
+API_KEY = "sk-ant-test-0123456789abcdef"
+PRICES = {"_default": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.30}}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def data() -> GenerationInput:
+    return GenerationInput(
+        job_id="job-1",
+        cv=CV.model_validate(load_fixture("cv_learning_development")),
+        request=VPRRequest.model_validate(load_fixture("vpr_request_learning_development")),
+    )
+
+
+@pytest.fixture
+def content(data: GenerationInput) -> dict[str, Any]:
+    return vpr_content_from_rules(data.cv, data.request)
+
+
+def make(fake: FakeAnthropic, **overrides: Any) -> ClaudeGenerator:
+    options: dict[str, Any] = {
+        "api_key": API_KEY,
+        "model": DEFAULT_MODEL,
+        "base_url": fake.base_url,
+        "max_retries": 2,
+        "timeout_seconds": 10.0,
+        "prices": PRICES,
+    }
+    options.update(overrides)
+    return ClaudeGenerator(**options)
+
+
+def fails(generator: ClaudeGenerator, data: GenerationInput, **kwargs: Any) -> GenerationError:
+    with pytest.raises(GenerationError) as caught:
+        generator.generate(data, **kwargs)
+    assert API_KEY not in str(caught.value)
+    return caught.value
+
+
+def verify(document: Any, data: GenerationInput) -> fvs.FVSResult:
+    request = data.request
+    return fvs.verify(
+        document, cv=data.cv, posting=request.job_posting, gap_responses=request.gap_responses
+    )
+
+
+# --------------------------------------------------------------------------- success
+
+
+def test_success_builds_the_document_and_prices_the_usage(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    usage = {
+        "input_tokens": 1200,
+        "output_tokens": 900,
+        "cache_read_input_tokens": 2000,
+        "cache_creation_input_tokens": 100,
+    }
+    fake_anthropic.script(ok(content, usage=usage))
+
+    result = make(fake_anthropic).generate(data)
+
+    doc = result.document
+    assert (doc.job_id, doc.application_id, doc.version) == ("job-1", "app-ld-0001", 0)
+    assert (doc.generator.name, doc.generator.model) == ("claude", DEFAULT_MODEL)
+    assert doc.language == "en"
+    assert doc.candidate_name == "Noa Bar"
+    assert (doc.target_role, doc.target_company) == (
+        "Learning & Development Manager",
+        "Natural Intelligence",
+    )
+    assert doc.generated_at.tzinfo is not None
+    assert doc.executive_summary == content["executive_summary"]
+    assert doc.word_count == doc.count_words() > 0
+    assert verify(doc, data).passed
+    # 1200*3 + 900*15 + 2000*0.30 + 100*3.75 = 18,075 USD per million tokens.
+    assert result.token_usage == {**usage, "calls": 1, "estimated_cost_usd": 0.018075}
+    assert len(fake_anthropic.requests) == 1
+
+
+def test_none_usage_counts_as_zero(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    reply = ok(content)
+    reply.usage = {"input_tokens": 10, "output_tokens": 20}  # No cache fields at all.
+    reply.usage["cache_read_input_tokens"] = None  # type: ignore[assignment]
+    fake_anthropic.script(reply)
+
+    usage = make(fake_anthropic).generate(data).token_usage
+
+    assert usage["cache_read_input_tokens"] == usage["cache_creation_input_tokens"] == 0
+    assert usage["estimated_cost_usd"] == round((10 * 3.0 + 20 * 15.0) / 1e6, 6)
+
+
+def test_default_price_table() -> None:
+    usage = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
+    assert estimate_cost(usage, DEFAULT_MODEL, DEFAULT_PRICES) == 12.0  # $2 in + $10 out
+    assert estimate_cost(usage, "claude-sonnet-4-6", DEFAULT_PRICES) == 18.0
+    # A dated id is priced as its family; an unknown model at the `_default` rate.
+    assert price_for("claude-sonnet-4-5-20250929", DEFAULT_PRICES)["input"] == 3.0
+    assert price_for("claude-sonnet-5-5", DEFAULT_PRICES) is DEFAULT_PRICES["claude-sonnet-5-5"]
+    assert price_for("claude-unknown-9", DEFAULT_PRICES) is DEFAULT_PRICES["_default"]
+    # A later version is not priced as an earlier one that shares its prefix.
+    assert price_for("claude-sonnet-5-7", DEFAULT_PRICES) is DEFAULT_PRICES["_default"]
+    cached = {"cache_read_input_tokens": 1_000_000, "cache_creation_input_tokens": 1_000_000}
+    assert estimate_cost(cached, "claude-sonnet-4-5", DEFAULT_PRICES) == 4.05
+
+
+def test_request_caches_the_system_prompt_and_sends_no_contact_details(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    fake_anthropic.script(ok(content))
+
+    make(fake_anthropic, max_tokens=3000).generate(data)
+
+    (request,) = fake_anthropic.requests
+    body = request.body
+    assert request.path == "/v1/messages"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert request.headers["anthropic-version"]
+    assert body["model"] == DEFAULT_MODEL
+    assert body["max_tokens"] == 3000
+    assert body["system"] == [
+        {"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}
+    ]
+    (tool,) = body["tools"]
+    assert tool["name"] == "submit_vpr"
+    assert set(tool["input_schema"]["properties"]) == set(VPRContent.model_fields)
+    assert "$ref" not in str(tool["input_schema"])
+    # Sampling parameters are rejected by current models and this SDK's API version.
+    assert not {"temperature", "top_p", "top_k"} & set(body)
+
+    raw = request.raw.decode("utf-8")
+    for value in load_fixture("cv_learning_development")["contact"].values():
+        assert value not in raw
+    user = request.user_text()
+    assert '"contact"' not in user
+    assert "Redesigned the R&D onboarding program" in user  # CV facts are there...
+    assert "Basic Python for automation scripts" in user  # ...and the gap answers...
+    assert "draft_fit_score" in user and "keep the facts" in user  # ...and the draft evidence.
+    assert "<fvs_feedback>" not in user
+
+
+@pytest.mark.parametrize(("effort", "expected"), [(None, None), ("medium", {"effort": "medium"})])
+def test_effort_is_sent_only_when_set(
+    fake_anthropic: FakeAnthropic,
+    data: GenerationInput,
+    content: dict[str, Any],
+    effort: str | None,
+    expected: dict[str, str] | None,
+) -> None:
+    fake_anthropic.script(ok(content))
+
+    make(fake_anthropic, effort=effort).generate(data)
+
+    assert fake_anthropic.requests[0].body.get("output_config") == expected
+
+
+def test_system_prompt_is_long_enough_to_be_cached() -> None:
+    # Caching starts at 1,024 tokens on Sonnet 4.x; ~1.3 tokens a word leaves a wide margin.
+    assert len(SYSTEM_PROMPT.split()) > 1200
+    for rule in ("Never invent", "exactly as written", "language of the posting", "submit_vpr"):
+        assert rule in SYSTEM_PROMPT
+
+
+@pytest.mark.parametrize(
+    ("model", "force", "expected"),
+    [
+        ("claude-sonnet-4-6", None, {"type": "tool", "name": "submit_vpr"}),
+        ("claude-haiku-4-5-20251001", None, {"type": "tool", "name": "submit_vpr"}),
+        ("claude-sonnet-5", None, {"type": "tool", "name": "submit_vpr"}),
+        # Sonnet 5.5 answers a forced tool choice with a 400: the tool is offered, not forced.
+        (DEFAULT_MODEL, None, {"type": "auto"}),
+        (DEFAULT_MODEL, True, {"type": "tool", "name": "submit_vpr"}),
+        ("claude-sonnet-4-6", False, {"type": "auto"}),
+    ],
+)
+def test_tool_choice(
+    fake_anthropic: FakeAnthropic,
+    data: GenerationInput,
+    content: dict[str, Any],
+    model: str,
+    force: bool | None,
+    expected: dict[str, str],
+) -> None:
+    fake_anthropic.script(ok(content))
+
+    result = make(fake_anthropic, model=model, force_tool_choice=force).generate(data)
+
+    assert fake_anthropic.requests[0].body["tool_choice"] == expected
+    assert result.document.generator.model == model
+
+
+# --------------------------------------------------------------------------- SDK retries
+
+
+def test_rate_limit_is_retried_by_the_sdk_and_counted_once(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    fake_anthropic.script(
+        error(429, "rate_limit_error"), ok(content, usage={"input_tokens": 7, "output_tokens": 3})
+    )
+
+    result = make(fake_anthropic, max_retries=2).generate(data)
+
+    assert [r.headers["x-stainless-retry-count"] for r in fake_anthropic.requests] == ["0", "1"]
+    assert result.token_usage["calls"] == 1
+    assert (result.token_usage["input_tokens"], result.token_usage["output_tokens"]) == (7, 3)
+
+
+def test_overloaded_after_sdk_retries_is_transient(
+    fake_anthropic: FakeAnthropic, data: GenerationInput
+) -> None:
+    fake_anthropic.script(*(error(529, "overloaded_error") for _ in range(3)))
+
+    err = fails(make(fake_anthropic, max_retries=2), data)
+
+    assert len(fake_anthropic.requests) == 3  # The first attempt and two SDK retries.
+    assert (err.code, err.permanent) == ("ANTHROPIC_UNAVAILABLE", False)
+    assert "529" in str(err) and "overloaded_error" in str(err)
+    assert err.token_usage["calls"] == 0  # type: ignore[attr-defined]
+
+
+def test_server_errors_until_retries_run_out_are_transient(
+    fake_anthropic: FakeAnthropic, data: GenerationInput
+) -> None:
+    # Nothing scripted: the fake answers every request with a 500 api_error.
+    err = fails(make(fake_anthropic, max_retries=1), data)
+
+    assert len(fake_anthropic.requests) == 2
+    assert (err.code, err.permanent) == ("ANTHROPIC_UNAVAILABLE", False)
+    assert "500" in str(err) and "api_error" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "code"),
+    [
+        (401, "authentication_error", "ANTHROPIC_AUTH"),
+        (403, "permission_error", "ANTHROPIC_AUTH"),
+        (400, "invalid_request_error", "ANTHROPIC_REJECTED"),
+        (404, "not_found_error", "ANTHROPIC_REJECTED"),
+        (422, "invalid_request_error", "ANTHROPIC_REJECTED"),
+    ],
+)
+def test_client_errors_are_permanent_and_not_retried(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, status: int, kind: str, code: str
+) -> None:
+    fake_anthropic.script(error(status, kind, message=f"bad key {API_KEY}"))
+
+    err = fails(make(fake_anthropic, max_retries=2), data)
+
+    assert len(fake_anthropic.requests) == 1
+    assert (err.code, err.permanent) == (code, True)
+    assert str(status) in str(err) and kind in str(err)
+    assert "***" in str(err)  # The key echoed by the API is redacted.
+    assert isinstance(err.__cause__, anthropic.APIStatusError)
+
+
+def test_malformed_json_body_is_transient_and_not_retried_by_the_sdk(
+    fake_anthropic: FakeAnthropic, data: GenerationInput
+) -> None:
+    fake_anthropic.script(malformed())
+
+    err = fails(make(fake_anthropic, max_retries=2), data)
+
+    # The SDK decodes a 200 body without retrying: one request, a JSON decode error.
+    assert len(fake_anthropic.requests) == 1
+    assert isinstance(err.__cause__, ValueError)
+    assert (err.code, err.permanent) == ("ANTHROPIC_UNAVAILABLE", False)
+
+
+def test_timeout_is_transient(fake_anthropic: FakeAnthropic, data: GenerationInput) -> None:
+    fake_anthropic.script(slow(5))
+    generator = make(fake_anthropic, timeout_seconds=1, max_retries=0)
+
+    started = time.monotonic()
+    err = fails(generator, data)
+
+    assert time.monotonic() - started < 4
+    assert isinstance(err.__cause__, anthropic.APITimeoutError)
+    assert (err.code, err.permanent) == ("ANTHROPIC_UNAVAILABLE", False)
+    assert "timed out" in str(err)
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def test_text_answer_gets_one_repair_turn(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    fake_anthropic.script(
+        text_only("Here is the report: ...", usage={"input_tokens": 100, "output_tokens": 10}),
+        ok(content, usage={"input_tokens": 200, "output_tokens": 20}),
+    )
+
+    result = make(fake_anthropic).generate(data)
+
+    assert result.document.executive_summary == content["executive_summary"]
+    assert result.token_usage["calls"] == 2
+    assert (result.token_usage["input_tokens"], result.token_usage["output_tokens"]) == (300, 30)
+    assert result.token_usage["estimated_cost_usd"] == round((300 * 3 + 30 * 15) / 1e6, 6)
+    first, second = fake_anthropic.requests
+    assert second.messages[0] == first.messages[0]
+    assert second.messages[1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "Here is the report: ..."}],
+    }
+    assert second.messages[2]["role"] == "user"
+    assert "no submit_vpr tool call" in second.user_text(1)
+
+
+def test_invalid_tool_input_is_answered_with_an_error_tool_result(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    broken = copy.deepcopy(content)
+    broken["differentiators"] = broken["differentiators"][:2]
+    broken["fit_score"] = 140
+    fake_anthropic.script(ok(broken, thinking="Checking the rows."), ok(content))
+
+    result = make(fake_anthropic).generate(data)
+
+    assert result.document.differentiators == content["differentiators"]
+    second = fake_anthropic.requests[1]
+    assistant, repair = second.messages[1], second.messages[2]
+    # Thinking blocks go back unchanged, signature included; then the tool call itself.
+    assert assistant["content"][0] == {
+        "type": "thinking",
+        "thinking": "Checking the rows.",
+        "signature": "sig-fake-1",
+    }
+    tool_use = assistant["content"][1]
+    assert tool_use["type"] == "tool_use" and tool_use["input"] == broken
+    (tool_result,) = repair["content"]
+    assert tool_result["type"] == "tool_result"
+    assert tool_result["tool_use_id"] == tool_use["id"]
+    assert tool_result["is_error"] is True
+    assert "differentiators" in tool_result["content"] and "fit_score" in tool_result["content"]
+
+
+def test_invalid_twice_is_invalid_model_output(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    broken = {key: value for key, value in content.items() if key != "talking_points"}
+    fake_anthropic.script(ok(broken), ok(broken))
+
+    err = fails(make(fake_anthropic), data)
+
+    assert len(fake_anthropic.requests) == 2  # One repair attempt, no more.
+    assert (err.code, err.permanent) == ("INVALID_MODEL_OUTPUT", False)
+    assert "talking_points" in str(err)
+    assert err.token_usage["calls"] == 2  # type: ignore[attr-defined]
+    assert err.token_usage["input_tokens"] == 2000  # type: ignore[attr-defined]
+
+
+def test_truncated_answer_reports_max_tokens(
+    fake_anthropic: FakeAnthropic, data: GenerationInput
+) -> None:
+    fake_anthropic.script(
+        text_only("The report", stop_reason="max_tokens"),
+        text_only("The report", stop_reason="max_tokens"),
+    )
+
+    err = fails(make(fake_anthropic), data)
+
+    assert err.code == "INVALID_MODEL_OUTPUT"
+    assert "max_tokens" in str(err)
+
+
+def test_empty_answer_is_repaired_in_a_single_user_turn(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    # An empty assistant turn cannot be sent back, so the repair asks again in one turn.
+    fake_anthropic.script(Reply(content=[], stop_reason="end_turn"), ok(content))
+
+    make(fake_anthropic).generate(data)
+
+    (turn,) = fake_anthropic.requests[1].messages
+    assert turn["role"] == "user"
+    assert [block["type"] for block in turn["content"]] == ["text", "text"]
+    assert turn["content"][0]["text"] == fake_anthropic.requests[0].user_text()
+
+
+# --------------------------------------------------------------------------- feedback, language
+
+
+def test_feedback_is_included_in_the_regeneration_prompt(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    fake_anthropic.script(ok(hallucinated(content, "employer", "metric")), ok(content))
+    generator = make(fake_anthropic)
+
+    first = generator.generate(data)
+    findings = verify(first.document, data).violations
+    second = generator.generate(data, feedback=findings)
+
+    assert {f.check for f in findings} == {"organisation", "number"}
+    assert verify(second.document, data).passed
+    first_prompt = fake_anthropic.requests[0].user_text()
+    prompt = fake_anthropic.requests[1].user_text()
+    assert "<fvs_feedback>" not in first_prompt
+    assert "flagged as not supported by the sources" in prompt
+    assert "Rewrite the report without them" in prompt
+    for finding in findings:
+        assert f'in {finding.field}: "{finding.value}"' in prompt
+
+
+def test_hebrew_posting_asks_for_hebrew(
+    fake_anthropic: FakeAnthropic, data: GenerationInput
+) -> None:
+    request = data.request.model_copy(
+        update={"job_posting": JobPosting.model_validate(load_fixture("job_hebrew"))}
+    )
+    hebrew = GenerationInput(job_id="job-he", cv=data.cv, request=request)
+    fake_anthropic.script(ok(vpr_content_from_rules(hebrew.cv, hebrew.request)))
+
+    result = make(fake_anthropic).generate(hebrew)
+
+    prompt = fake_anthropic.requests[0].user_text()
+    assert "Write every prose field in Hebrew" in prompt
+    assert "posting language: he" in prompt
+    assert "בנק הפועלים" in prompt  # The posting goes out as UTF-8 text, not mangled.
+    assert result.document.language == "he"
+    assert result.document.target_company == "בנק הפועלים"
+
+
+# --------------------------------------------------------------------------- misc
+
+
+def test_default_model_is_not_deprecated() -> None:
+    assert DEFAULT_MODEL not in DEPRECATED_MODELS
+    assert ClaudeGenerator(api_key=API_KEY, base_url="http://127.0.0.1:9").model == DEFAULT_MODEL
+
+
+def test_api_key_is_required() -> None:
+    with pytest.raises(ValueError):
+        ClaudeGenerator(api_key="", model=DEFAULT_MODEL)
+
+
+@pytest.mark.parametrize(
+    ("kind", "check"), [("employer", "organisation"), ("year", "year"), ("metric", "number")]
+)
+def test_hallucination_helpers_are_caught_by_fvs(
+    fake_anthropic: FakeAnthropic,
+    data: GenerationInput,
+    content: dict[str, Any],
+    kind: str,
+    check: str,
+) -> None:
+    fake_anthropic.script(ok(hallucinated(content, kind)))
+
+    document = make(fake_anthropic).generate(data).document
+
+    assert verify(document, data).passed is False
+    assert {f.check for f in verify(document, data).violations} == {check}
+    assert hallucinated(content, kind) != content  # The input dict is left untouched.

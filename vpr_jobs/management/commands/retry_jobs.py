@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from vpr_jobs import services
+from vpr_jobs.models import Job, JobStatus
+
+
+def _moment(value: str) -> Any:
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)) is not None:
+        moment = timezone.make_aware(timezone.datetime(day.year, day.month, day.day))
+    if moment is None:
+        raise CommandError(f"--since: not a date or datetime: {value!r} (e.g. 2026-11-20T08:00)")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+class Command(BaseCommand):
+    help = (
+        "Retry jobs with any broker: each selected FAILED (or stuck) job goes back to PENDING "
+        "with its attempts reset and a fresh queue message. Select with --status (default "
+        "FAILED), --error-code, --since, --job-id, --stuck. Try --dry-run first. "
+        "On SQS, dead-lettered messages are moved by `requeue_dlq` instead."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--status",
+            choices=[JobStatus.FAILED, JobStatus.PENDING, JobStatus.PROCESSING],
+            default=JobStatus.FAILED,
+            help="Status to select (FAILED).",
+        )
+        parser.add_argument(
+            "--error-code",
+            action="append",
+            default=[],
+            help="Only jobs with this error_code (repeatable).",
+        )
+        parser.add_argument("--since", help="Only jobs created at or after this date/datetime.")
+        parser.add_argument(
+            "--job-id", action="append", default=[], help="Only this job (repeatable)."
+        )
+        parser.add_argument(
+            "--stuck",
+            action="store_true",
+            help="Select stuck jobs (PENDING unsent, PROCESSING past lease).",
+        )
+        parser.add_argument("--limit", type=int, default=1000, help="At most N jobs (1000).")
+        parser.add_argument("--dry-run", action="store_true", help="List, change nothing.")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        jobs = (
+            Job.objects.stuck(timezone.now())
+            if opts["stuck"]
+            else Job.objects.filter(status=opts["status"])
+        )
+        if opts["error_code"]:
+            jobs = jobs.filter(error_code__in=opts["error_code"])
+        if opts["since"]:
+            jobs = jobs.filter(created_at__gte=_moment(opts["since"]))
+        if opts["job_id"]:
+            jobs = jobs.filter(pk__in=opts["job_id"])
+        selected = list(jobs.order_by("created_at")[: opts["limit"]])
+        self.stdout.write(f"{len(selected)} job(s) selected")
+        failures = 0
+        for number, job in enumerate(selected, start=1):
+            line = f"[{number}/{len(selected)}] {job.job_id} {job.status} {job.error_code or '-'}"
+            if opts["dry_run"]:
+                self.stdout.write(f"{line} (dry run)")
+                continue
+            result = services.job_retry(job_id=job.pk)
+            failures += not result.done
+            self.stdout.write(f"{line}: {result.detail}")
+        verb = "would retry" if opts["dry_run"] else "retried"
+        done = len(selected) if opts["dry_run"] else len(selected) - failures
+        summary = f"{verb} {done} of {len(selected)} job(s)"
+        if failures:
+            raise CommandError(f"{summary}; {failures} could not be retried (see above)")
+        self.stdout.write(self.style.SUCCESS(summary))

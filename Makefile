@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install demo serve test lint format migrate bench clean
+.PHONY: install demo serve serve-aws test lint format migrate bench bundle clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## The Elastic Beanstalk source bundle of HEAD, under var/bundle/ (docs/deploy.md).
+bundle:
+	scripts/build_bundle.sh
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

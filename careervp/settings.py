@@ -115,9 +115,21 @@ TEMPLATES = [
     },
 ]
 
+
+def _rds_database_url() -> str:
+    """Elastic Beanstalk's own RDS instance (RDS_* properties), when DATABASE_URL is unset."""
+    if not _env("RDS_HOSTNAME"):
+        return ""
+    from urllib.parse import quote
+
+    user, password = quote(_env("RDS_USERNAME"), safe=""), quote(_env("RDS_PASSWORD"), safe="")
+    host, port, name = _env("RDS_HOSTNAME"), _env("RDS_PORT", "5432"), _env("RDS_DB_NAME", "ebdb")
+    return f"postgres://{user}:{password}@{host}:{port}/{quote(name, safe='')}"
+
+
 DATABASES = {
     "default": dj_database_url.parse(
-        _env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'careervp.sqlite3'}",
+        _env("DATABASE_URL") or _rds_database_url() or f"sqlite:///{VAR_DIR / 'careervp.sqlite3'}",
         conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -337,6 +349,11 @@ if PRODUCTION:
             "DJANGO_SECRET_KEY: set a random secret of at least 32 characters",
         ),
         (DEBUG, "DJANGO_DEBUG: must be false in production"),
+        (
+            DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
+            "DATABASE_URL: point at PostgreSQL (SQLite on an instance loses every job on"
+            " replacement)",
+        ),
         (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
         (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
         (

@@ -18,11 +18,12 @@ SAFE = {
     "VPR_GENERATOR": "claude",
     "RESULTS_STORAGE": "s3",
     "ANTHROPIC_API_KEY_PARAM": "/careervp/prod/anthropic-api-key",
+    "DATABASE_URL": "postgres://u:p@db.invalid:5432/careervp",
 }
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
-    prefixes = ("DJANGO_", "VPR_", "ANTHROPIC_", "RESULTS_STORAGE", "QUEUE_BACKEND")
+    prefixes = ("DJANGO_", "VPR_", "ANTHROPIC_", "RESULTS_STORAGE", "QUEUE_BACKEND", "DATABASE_")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "-c", "import careervp.settings"],
@@ -52,6 +53,7 @@ def test_safe_production_settings_load():
         ({"VPR_GENERATOR": "rules"}, "VPR_GENERATOR"),
         ({"RESULTS_STORAGE": "local"}, "RESULTS_STORAGE"),
         ({"ANTHROPIC_API_KEY_PARAM": ""}, "ANTHROPIC_API_KEY_PARAM"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict, variable: str):
@@ -67,3 +69,35 @@ def test_visibility_must_exceed_worker_timeout():
 
     assert result.returncode != 0
     assert "VPR_VISIBILITY_TIMEOUT_SECONDS" in result.stderr
+
+
+def test_elastic_beanstalk_rds_variables_configure_postgresql():
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "from careervp import settings as s; d = s.DATABASES['default'];"
+            "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['USER'], d['PASSWORD'])",
+        ],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "RDS_HOSTNAME": "db.example.internal",
+            "RDS_PORT": "5433",
+            "RDS_DB_NAME": "ebdb",
+            "RDS_USERNAME": "careervp",
+            "RDS_PASSWORD": "p@ss/w:rd",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "db.example.internal",
+        "5433",
+        "ebdb",
+        "careervp",
+        "p@ss/w:rd",
+    ]

@@ -1,0 +1,292 @@
+"""Operator commands: sweep_jobs, retry_jobs, purge_jobs, requeue_dlq."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from vpr_jobs import queue
+from vpr_jobs.integrations import aws
+from vpr_jobs.models import Job, JobStatus, VPRArtifact
+from vpr_jobs.tasks import process_vpr_job
+
+
+def run(name: str, *args: str) -> str:
+    out = StringIO()
+    call_command(name, *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def make_job(submit: Any, vpr_body: dict) -> Any:
+    counter = iter(range(1000))
+
+    def make(**fields: Any) -> Job:
+        job_id = submit({**vpr_body, "application_id": f"ops-{next(counter)}"}).json()["job_id"]
+        if fields:
+            Job.objects.filter(pk=job_id).update(**fields)
+        return Job.objects.get(pk=job_id)
+
+    return make
+
+
+def ago(**delta: float) -> Any:
+    return timezone.now() - timedelta(**delta)
+
+
+# --------------------------------------------------------------------------- sweep_jobs
+
+
+@pytest.mark.django_db
+def test_sweep_resends_never_sent_and_unclaimed_jobs_only(make_job: Any, settings: Any):
+    never_sent = make_job(enqueued_at=None, created_at=ago(minutes=5))
+    fresh = make_job(enqueued_at=None)  # may still be between commit and send
+    lost = make_job(enqueued_at=ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120))
+    healthy = make_job()
+    OrmQ.objects.all().delete()
+
+    output = run("sweep_jobs")
+
+    assert "re-sent 2" in output
+    assert OrmQ.objects.count() == 2
+    assert Job.objects.get(pk=never_sent.pk).enqueued_at is not None
+    assert Job.objects.get(pk=lost.pk).enqueued_at > ago(minutes=1)
+    assert Job.objects.get(pk=fresh.pk).enqueued_at is None
+    assert Job.objects.get(pk=healthy.pk).enqueued_at == healthy.enqueued_at
+
+
+@pytest.mark.django_db
+def test_sweep_fails_exhausted_leases_and_releases_forgotten_ones(make_job: Any, settings: Any):
+    lease = settings.VPR_WORKER_TIMEOUT_SECONDS
+    exhausted = make_job(
+        status=JobStatus.PROCESSING,
+        attempts=settings.VPR_MAX_ATTEMPTS,
+        started_at=ago(seconds=lease + 5),
+    )
+    forgotten = make_job(
+        status=JobStatus.PROCESSING,
+        attempts=1,
+        started_at=ago(seconds=lease + settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 5),
+    )
+    redelivery_due = make_job(
+        status=JobStatus.PROCESSING, attempts=1, started_at=ago(seconds=lease + 5)
+    )
+
+    output = run("sweep_jobs")
+
+    assert "failed (retries exhausted) 1" in output
+    assert "released for re-send 1" in output
+    assert Job.objects.get(pk=exhausted.pk).status == JobStatus.FAILED
+    assert Job.objects.get(pk=exhausted.pk).error_code == "RETRIES_EXHAUSTED"
+    released = Job.objects.get(pk=forgotten.pk)
+    assert (released.status, released.enqueued_at) == (JobStatus.PENDING, None)
+    assert Job.objects.get(pk=redelivery_due.pk).status == JobStatus.PROCESSING
+
+
+@pytest.mark.django_db
+def test_sweep_is_idempotent(make_job: Any):
+    make_job(enqueued_at=None, created_at=ago(minutes=5))
+    OrmQ.objects.all().delete()
+
+    run("sweep_jobs")
+    second = run("sweep_jobs")
+
+    assert "re-sent 0" in second
+    assert OrmQ.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_sweep_is_scheduled_every_minute():
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name="vpr-jobs-sweeper")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "vpr_jobs.tasks.sweep_jobs",
+        Schedule.MINUTES,
+        1,
+    )
+
+
+# --------------------------------------------------------------------------- retry_jobs
+
+
+@pytest.mark.django_db
+def test_retry_jobs_dry_run_changes_nothing(make_job: Any):
+    job = make_job(status=JobStatus.FAILED, error_code="RETRIES_EXHAUSTED", attempts=3)
+
+    output = run("retry_jobs", "--dry-run")
+
+    assert f"{job.job_id} FAILED RETRIES_EXHAUSTED (dry run)" in output
+    assert "would retry 1 of 1" in output
+    assert Job.objects.get(pk=job.pk).status == JobStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_retry_jobs_by_error_code_resets_and_enqueues(make_job: Any):
+    wanted = make_job(status=JobStatus.FAILED, error_code="RETRIES_EXHAUSTED", attempts=3)
+    other = make_job(status=JobStatus.FAILED, error_code="CV_NOT_FOUND", attempts=1)
+    OrmQ.objects.all().delete()
+
+    output = run("retry_jobs", "--error-code", "RETRIES_EXHAUSTED")
+
+    assert "retried 1 of 1" in output
+    retried = Job.objects.get(pk=wanted.pk)
+    assert (retried.status, retried.attempts, retried.error_code) == (JobStatus.PENDING, 0, "")
+    assert Job.objects.get(pk=other.pk).status == JobStatus.FAILED
+    assert OrmQ.objects.count() == 1
+    assert process_vpr_job(str(wanted.pk)) == "completed"
+
+
+@pytest.mark.django_db
+def test_retry_refused_when_another_job_of_the_application_is_in_flight(
+    make_job: Any, submit: Any, vpr_body: dict
+):
+    failed = make_job(status=JobStatus.FAILED)
+    submit({**vpr_body, "application_id": failed.application_id})  # a new job in flight
+
+    with pytest.raises(CommandError, match="could not be retried"):
+        run("retry_jobs", "--job-id", str(failed.pk))
+
+    assert Job.objects.get(pk=failed.pk).status == JobStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_retry_jobs_rejects_a_bad_since():
+    with pytest.raises(CommandError, match="--since"):
+        run("retry_jobs", "--since", "last tuesday")
+
+
+# --------------------------------------------------------------------------- purge_jobs
+
+
+@pytest.mark.django_db
+def test_purge_deletes_old_finished_jobs_with_their_results(make_job: Any, _isolated_results: Path):
+    old = make_job()
+    assert process_vpr_job(str(old.pk)) == "completed"
+    Job.objects.filter(pk=old.pk).update(created_at=ago(days=8))
+    old_in_flight = make_job(created_at=ago(days=8))
+    recent = make_job(status=JobStatus.FAILED)
+    result_file = _isolated_results / f"results/{old.pk}.json"
+    assert result_file.exists()
+
+    dry = run("purge_jobs", "--dry-run")
+    assert "would delete 1 jobs" in dry
+    assert Job.objects.filter(pk=old.pk).exists()
+
+    output = run("purge_jobs", "--batch-size", "1")
+
+    assert "deleted 1 jobs older than 7 days and 1 results" in output
+    assert not Job.objects.filter(pk=old.pk).exists()
+    assert not VPRArtifact.objects.filter(job_id=old.pk).exists()
+    assert not result_file.exists()
+    assert Job.objects.filter(pk__in=[old_in_flight.pk, recent.pk]).count() == 2
+
+
+# --------------------------------------------------------------------------- requeue_dlq
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_on_the_orm_broker_points_to_retry_jobs():
+    with pytest.raises(CommandError, match="retry_jobs"):
+        run("requeue_dlq")
+
+
+@pytest.fixture
+def dead_letters(sqs_queue: dict, make_job: Any) -> dict[str, Any]:
+    """Two dead-lettered job messages, one garbage body and one for a deleted job."""
+    sqs = aws.client("sqs")
+    failed = make_job(status=JobStatus.FAILED, error_code="RETRIES_EXHAUSTED", attempts=3)
+    other = make_job(status=JobStatus.FAILED, error_code="RETRIES_EXHAUSTED", attempts=3)
+    gone = make_job()
+    for job in (failed, other, gone):
+        body = _message_body(job.pk)
+        sqs.send_message(QueueUrl=sqs_queue["dlq_url"], MessageBody=body)
+    sqs.send_message(QueueUrl=sqs_queue["dlq_url"], MessageBody="garbage, not a django-q task")
+    Job.objects.filter(pk=gone.pk).delete()
+    _drain(sqs_queue["queue_url"])
+    return {"failed": failed, "other": other, "gone": gone, **sqs_queue}
+
+
+def _message_body(job_id: Any) -> str:
+    from django_q.signing import SignedPackage
+
+    return SignedPackage.dumps(
+        {
+            "id": "x",
+            "name": f"vpr:{job_id}",
+            "func": queue.TASK,
+            "args": (str(job_id),),
+            "kwargs": {},
+        }
+    )
+
+
+def _drain(url: str) -> int:
+    sqs, count = aws.client("sqs"), 0
+    while messages := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages"):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            count += 1
+    return count
+
+
+def _visible(url: str) -> int:
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_dry_run_lists_and_leaves_everything(dead_letters: dict):
+    output = run("requeue_dlq", "--dry-run")
+
+    assert "4 message(s)" in output
+    assert f"{dead_letters['failed'].pk} age 0 min: FAILED, attempts 3" in output
+    assert "(would move)" in output
+    assert "invalid (undecodable body" in output or "invalid (bad signature" in output
+    assert "invalid (job no longer exists)" in output
+    assert _visible(dead_letters["dlq_url"]) == 4
+    assert Job.objects.get(pk=dead_letters["failed"].pk).status == JobStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_moves_selected_jobs_and_resets_them(dead_letters: dict):
+    wanted = dead_letters["failed"]
+
+    output = run("requeue_dlq", "--job-id", str(wanted.pk))
+
+    assert "moved 1, skipped 3" in output
+
+    job = Job.objects.get(pk=wanted.pk)
+    assert (job.status, job.attempts, job.error_code) == (JobStatus.PENDING, 0, "")
+    assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.FAILED
+    assert _drain(dead_letters["queue_url"]) == 1
+    assert _visible(dead_letters["dlq_url"]) == 3
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_purge_invalid_cleans_the_queue(dead_letters: dict):
+    output = run("requeue_dlq", "--purge-invalid")
+
+    assert "moved 2" in output and "purged 2" in output
+    assert _visible(dead_letters["dlq_url"]) == 0
+    assert _drain(dead_letters["queue_url"]) == 2
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_older_than_filters_by_age(dead_letters: dict):
+    output = run("requeue_dlq", "--older-than", "60", "--dry-run")
+
+    assert "(would move)" not in output
+    assert "skipped 4" in output

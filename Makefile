@@ -30,6 +30,20 @@ serve: migrate
 	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
 	wait
 
+## The same, through SQS and S3 served by a local moto server (no AWS account needed).
+MOTO_PORT ?= 5005
+AWS_LOCAL := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_ACCESS_KEY_ID=local \
+	AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 QUEUE_BACKEND=sqs RESULTS_STORAGE=s3 \
+	VPR_SQS_WAIT_SECONDS=5
+serve-aws: migrate
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/moto_server -H 127.0.0.1 -p $(MOTO_PORT) > var/moto.log 2>&1 & \
+	until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(MOTO_PORT)/moto-api/')" 2>/dev/null; do sleep 0.3; done; \
+	$(AWS_LOCAL) $(BIN)/python manage.py setup_aws_resources && \
+	{ $(AWS_LOCAL) $(BIN)/python manage.py qcluster & \
+	  $(AWS_LOCAL) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
+	  wait; }
+
 ## The whole test suite (uses DATABASE_URL when set, SQLite otherwise).
 test: install
 	$(BIN)/ruff check .

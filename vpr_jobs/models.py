@@ -104,6 +104,15 @@ class Job(models.Model):
             models.Index(fields=["user", "-created_at"], name="job_user_newest"),
             models.Index(fields=["status", "created_at"], name="job_status_age"),
             models.Index(fields=["idempotency_key", "-created_at"], name="job_idem_key"),
+            # Admin: the changelist's default order and date drill-down, its error-code filter
+            # (only failed/cancelled rows carry a code) and the application search.
+            models.Index(fields=["created_at", "job_id"], name="job_created"),
+            models.Index(
+                fields=["error_code", "created_at"],
+                name="job_error_age",
+                condition=~Q(error_code=""),
+            ),
+            models.Index(fields=["application_id"], name="job_application"),
         ]
         constraints = [
             # At most one job in flight per idempotency key: N simultaneous identical submits

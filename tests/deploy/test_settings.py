@@ -72,7 +72,7 @@ def test_visibility_must_exceed_worker_timeout():
 
 
 def test_elastic_beanstalk_rds_variables_configure_postgresql():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "-c",

@@ -104,15 +104,31 @@ def test_sweep_is_idempotent(make_job: Any):
 
 
 @pytest.mark.django_db
-def test_sweep_is_scheduled_every_minute():
+def test_sweep_is_scheduled_every_minute_by_a_migration():
+    """The migration's own function, run here: transactional tests truncate migrated rows."""
+    import importlib
+
+    from django.apps import apps
     from django_q.models import Schedule
 
+    migration = importlib.import_module("vpr_jobs.migrations.0003_sweep_schedule")
+    migration.create_schedule(apps, None)
+    migration.create_schedule(apps, None)  # idempotent
+
     schedule = Schedule.objects.get(name="vpr-jobs-sweeper")
-    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         "vpr_jobs.tasks.sweep_jobs",
         Schedule.MINUTES,
         1,
+        -1,
     )
+    assert process_sweep_result_keys() == {"resent", "send_errors", "failed_exhausted", "released"}
+
+
+def process_sweep_result_keys() -> set[str]:
+    from vpr_jobs.tasks import sweep_jobs
+
+    return set(sweep_jobs())
 
 
 # --------------------------------------------------------------------------- retry_jobs
@@ -290,3 +306,25 @@ def test_requeue_dlq_older_than_filters_by_age(dead_letters: dict):
 
     assert "(would move)" not in output
     assert "skipped 4" in output
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("requeue_dlq", ["dead-letter", "--dry-run", "--purge-invalid", "retry_jobs"]),
+        ("retry_jobs", ["FAILED", "--error-code", "--since", "--dry-run"]),
+        ("sweep_jobs", ["PENDING", "lease", "every minute"]),
+        ("purge_jobs", ["retention", "7", "--dry-run"]),
+        ("create_api_user", ["token", "--staff"]),
+        ("setup_aws_resources", ["dead-letter", "moto"]),
+    ],
+)
+def test_every_command_explains_itself(command: str, words: list[str]):
+    from django.core.management import get_commands, load_command_class
+
+    parser = load_command_class(get_commands()[command], command).create_parser(
+        "manage.py", command
+    )
+    text = " ".join(parser.format_help().split())
+
+    assert all(word in text for word in words), text

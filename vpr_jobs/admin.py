@@ -408,25 +408,8 @@ class JobAdmin(admin.ModelAdmin):
         ("Tokens and cost", {"fields": ["token_usage_table"]}),
         ("Input (contact details masked)", {"fields": ["request_input", "user_cv"]}),
     ]
-    readonly_fields = [
-        "job_id",
-        "user",
-        "application_id",
-        "status_badge",
-        "generator",
-        "attempts",
-        "error_code",
-        "error",
-        "vpr_version",
-        "word_count",
-        "timeline",
-        "result_link",
-        "artifact_versions",
-        "fvs_table",
-        "token_usage_table",
-        "request_input",
-        "user_cv",
-    ]
+    # Every field shown is read-only: state changes go through the actions (services).
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     # ----------------------------------------------------------------- permissions
 

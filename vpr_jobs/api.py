@@ -141,7 +141,9 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
             payload["token_usage"] = job.token_usage
     if job.fvs_result:
         payload["fvs"] = job.fvs_result
-    return JobStatusOutputSerializer(payload).data
+    # Plain dict on the hot path (polled every few seconds): the renderer formats datetimes
+    # exactly as the serializer would; JobStatusOutputSerializer documents the shape.
+    return payload
 
 
 def _base_url(request: Request) -> str:

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install demo serve serve-aws test lint format migrate bench bundle clean
+.PHONY: install demo serve serve-aws test lint format migrate bench soak bundle clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Benchmarks against local PostgreSQL (BENCH_PG_URL), gunicorn and moto; ~15 min; bench/README.md.
+bench: install
+	$(BIN)/python -m bench.run_all
+
+## Soak: 2,000 jobs through gunicorn + qcluster + moto, 5% Claude faults (PostgreSQL).
+soak: install
+	$(BIN)/python -m tests.reliability.soak --jobs $(or $(SOAK_JOBS),2000) --fault-rate $(or $(SOAK_FAULT_RATE),0.05)
 
 ## The Elastic Beanstalk source bundle of HEAD, under var/bundle/ (docs/deploy.md).
 bundle:

@@ -32,8 +32,9 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Idle keep-alive sockets are closed after this; nginx is the only client.
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Recycle processes now and then so a slow leak never becomes an outage.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Recycling bounds slow leaks; each restart re-imports Django, so not too often.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 
 # The client address comes from nginx's X-Forwarded-For; trust it only from nginx.
 forwarded_allow_ips = "127.0.0.1"

@@ -207,6 +207,7 @@ if QUEUE_BACKEND == "sqs":
             "receive_message_wait_time_seconds": VPR_SQS_WAIT_SECONDS,
         },
         "max_attempts": 0,
+        "broker_class": "vpr_jobs.queue.DeadLetteringSqs",
     }
 else:
     Q_CLUSTER |= {"orm": "default", "max_attempts": VPR_MAX_ATTEMPTS, "poll": 0.5}

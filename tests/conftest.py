@@ -208,6 +208,7 @@ def sqs_queue(aws: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Itera
     sqs_conf = {"aws_region": "us-east-1", "receive_message_wait_time_seconds": 1}
     monkeypatch.setattr(Conf, "SQS", sqs_conf)
     monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "vpr_jobs.queue.DeadLetteringSqs")
     monkeypatch.setattr(Conf, "MAX_ATTEMPTS", 0)
     monkeypatch.setattr(Conf, "RETRY", visibility)
     monkeypatch.setattr(Conf, "TIMEOUT", visibility - 1)

@@ -442,8 +442,13 @@ class JobAdmin(admin.ModelAdmin):
             return queryset.filter(pk=UUID(term)), False
         except ValueError:
             pass
+        # Users resolved first: an OR over a subquery defeats the indexes (a seq scan at 1M).
         users = get_user_model().objects.filter(Q(username=term) | Q(email__iexact=term))
-        return queryset.filter(Q(application_id=term) | Q(user__in=users.values("pk"))), False
+        user_ids = list(users.values_list("pk", flat=True)[:50])
+        matches = (
+            Q(application_id=term) | Q(user_id__in=user_ids) if user_ids else Q(application_id=term)
+        )
+        return queryset.filter(matches), False
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, job: Job) -> SafeString:

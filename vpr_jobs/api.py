@@ -185,6 +185,9 @@ class JobCursorPagination(CursorPagination):
 
 
 class VPRJobViewSet(ViewSet):
+    # Also tells drf-spectacular that the list answers {next, previous, results}.
+    pagination_class = JobCursorPagination
+
     def get_throttles(self) -> list:
         self.throttle_scope = "vpr_submit" if self.action == "create" else "vpr_read"
         return super().get_throttles()
@@ -236,7 +239,11 @@ class VPRJobViewSet(ViewSet):
             OpenApiParameter("status", str, enum=JobStatus.values),
             OpenApiParameter("application_id", str),
         ],
-        responses={200: JobListItemSerializer(many=True), 400: ErrorSerializer},
+        responses={
+            200: JobListItemSerializer(many=True),
+            400: ErrorSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="Invalid cursor"),
+        },
         summary="List your VPR jobs, newest first",
     )
     def list(self, request: Request) -> Response:
@@ -252,7 +259,7 @@ class VPRJobViewSet(ViewSet):
         jobs = selectors.job_list_for_user(
             user=request.user, status=job_status, application_id=application_id
         )
-        paginator = JobCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobListItemSerializer(page, many=True).data)
 
@@ -292,7 +299,12 @@ class ApplicationVPRView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("version", int)],
-        responses={200: ArtifactOutputSerializer, 404: ErrorSerializer, 410: ErrorSerializer},
+        responses={
+            200: ArtifactOutputSerializer,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            410: ErrorSerializer,
+        },
         summary="The latest (or ?version=N) VPR of an application",
     )
     def get(self, request: Request, application_id: str) -> Response:

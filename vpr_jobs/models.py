@@ -102,6 +102,7 @@ class Job(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="job_user_newest"),
+            models.Index(fields=["user", "status", "-created_at"], name="job_user_status_newest"),
             models.Index(fields=["status", "created_at"], name="job_status_age"),
             models.Index(fields=["idempotency_key", "-created_at"], name="job_idem_key"),
             # Admin: the changelist's default order and date drill-down, its error-code filter

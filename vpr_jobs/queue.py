@@ -7,20 +7,48 @@ supports (moto has no `start_message_move_task`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from uuid import UUID
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
 from django_q.brokers import Broker, get_broker
+from django_q.brokers.aws_sqs import Sqs
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 from vpr_jobs.integrations import aws
 
 TASK = "vpr_jobs.tasks.process_vpr_job"
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetteringSqs(Sqs):
+    """django-q2's SQS broker, with SQS's redrive policy left in charge of bad messages.
+
+    The stock broker deletes a message the pusher cannot unpack (garbage, a bad signature),
+    so a poison message would vanish without trace; here it stays, is received again and is
+    moved to the dead-letter queue after `maxReceiveCount` receives, where `requeue_dlq`
+    reports it. Acknowledging a message whose receipt handle went stale (its task outlived
+    the visibility timeout and it was received again) is logged instead of crashing the
+    cluster's monitor: the newer delivery is acknowledged by its own worker.
+    """
+
+    def fail(self, task_id: str) -> None:
+        log.error("undecodable message left for the dead-letter queue")
+
+    def delete(self, task_id: str) -> None:
+        try:
+            super().delete(task_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ReceiptHandleIsInvalid":
+                raise
+            log.warning("acknowledgement of a redelivered message skipped (stale receipt)")
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Case, F, Max, Q, When
 from django.utils import timezone
 
 from vpr_jobs import queue, storage
@@ -77,7 +77,15 @@ def _existing_job(*, key: str, fingerprint: str, force: bool, explicit_key: bool
         raise IdempotencyKeyReused(
             "This Idempotency-Key was already used with a different request body."
         )
-    in_flight = Job.objects.filter(idempotency_key=key, status__in=IN_FLIGHT).first()
+    # One query for both questions: the in-flight job (at most one, by the unique index; it
+    # sorts first) and the latest COMPLETED one inside the window (next).
+    candidates = list(
+        Job.objects.filter(idempotency_key=key)
+        .filter(Q(status__in=IN_FLIGHT) | Q(status=JobStatus.COMPLETED, created_at__gte=since))
+        .only("job_id", "status", "request_fingerprint", "created_at")
+        .order_by(Case(When(status__in=IN_FLIGHT, then=0), default=1), "-created_at")[:2]
+    )
+    in_flight = next((job for job in candidates if job.status in IN_FLIGHT), None)
     if in_flight is not None:
         if in_flight.request_fingerprint == fingerprint and not force:
             return in_flight
@@ -86,7 +94,7 @@ def _existing_job(*, key: str, fingerprint: str, force: bool, explicit_key: bool
             job_id=str(in_flight.job_id),
         )
     if not force:
-        latest_done = recent.filter(status=JobStatus.COMPLETED).order_by("-created_at").first()
+        latest_done = next((job for job in candidates if job.status == JobStatus.COMPLETED), None)
         if latest_done is not None and latest_done.request_fingerprint == fingerprint:
             return latest_done
     return None
@@ -439,7 +447,9 @@ def jobs_sweep(*, limit: int = 500) -> SweepReport:
     """
     now = timezone.now()
     report = SweepReport()
-    due = Job.objects.never_sent(now) | Job.objects.sent_but_unclaimed(now)
+    due = (Job.objects.never_sent(now) | Job.objects.sent_but_unclaimed(now)).order_by(
+        "created_at"
+    )  # oldest first, so a backlog cannot starve the longest-waiting jobs
     for job_id, enqueued_at in due.values_list("pk", "enqueued_at")[:limit]:
         # Claim the re-send by moving enqueued_at; a concurrent sweeper's UPDATE then misses.
         if not _transition(

@@ -34,6 +34,10 @@ class TransientJobError(Exception):
     """Raised to the broker so that it redelivers the message."""
 
 
+class UnknownJobError(Exception):
+    """A message for a job with no row: raised, never acknowledged, so SQS dead-letters it."""
+
+
 def _load_input(job: Job) -> GenerationInput:
     user_cv = UserCV.objects.filter(user_id=job.user_id).first()
     if user_cv is None:
@@ -101,6 +105,9 @@ def process_vpr_job(job_id: str) -> str:
     log = job_logger(__name__, job_id)
     job = services.job_claim(job_id=job_id)
     if job is None:
+        if not Job.objects.filter(pk=job_id).exists():
+            log.error("message for an unknown job: left for the dead-letter queue")
+            raise UnknownJobError(f"no job {job_id}")
         log.info("message skipped: job is not claimable (duplicate, cancelled or finished)")
         return "skipped"
     log.info("job claimed", extra={"attempt": job.attempts})

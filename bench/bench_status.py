@@ -1,0 +1,194 @@
+"""Status polling: `GET /api/vpr/status/<id>` against the bare limit (one row by primary key).
+
+PENDING jobs (a 202 with Retry-After) and COMPLETED jobs (a 200 whose result link is made
+after a HEAD on the S3 object, then presigned) are polled by the same clients; the bare view
+reads the same rows. gunicorn, PostgreSQL, moto S3/SQS; load from `bench/loadgen.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from bench import common
+
+NAME = "status"
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16,64").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = float(os.environ.get("BENCH_DURATION", "4"))
+WARMUP = 1.0
+USERS = 64
+JOBS_PER_USER = 4
+TARGET_RATIO, TARGET_P99_MS, TARGET_AT = 0.7, 20.0, 16
+
+
+def make_jobs(users: list[tuple[int, str]]) -> dict[str, dict[int, list[str]]]:
+    """PENDING and COMPLETED jobs per user; COMPLETED ones with their result object in S3."""
+    from django.utils import timezone
+
+    from vpr_jobs import storage
+    from vpr_jobs.generation import GenerationInput
+    from vpr_jobs.generation.rules import RulesGenerator
+    from vpr_jobs.models import Job, JobStatus
+    from vpr_jobs.schemas import CV, VPRRequest
+
+    cv = CV.model_validate(common.load_fixture("cv_learning_development"))
+    body = common.load_fixture("vpr_request_learning_development")
+    request = VPRRequest.model_validate(body)
+    document = (
+        RulesGenerator().generate(GenerationInput(job_id="bench", cv=cv, request=request)).document
+    )
+    usage = {"input_tokens": 9000, "output_tokens": 2500, "estimated_cost_usd": 0.04}
+    jobs: dict[str, dict[int, list[str]]] = {"PENDING": {}, "COMPLETED": {}}
+    now = timezone.now()
+    for uid, _ in users:
+        for status in ("PENDING", "COMPLETED"):
+            for n in range(JOBS_PER_USER):
+                app = f"status-{status[0]}-{n}"
+                job = Job.objects.create(
+                    user_id=uid,
+                    application_id=app,
+                    idempotency_key=f"vpr#{uid}#{app}",
+                    request_fingerprint="x" * 64,
+                    input_data={**body, "application_id": app},
+                    generator="rules",
+                    enqueued_at=now,
+                )
+                if status == "COMPLETED":
+                    key = storage.result_key(job.pk)
+                    storage.result_save(
+                        key=key,
+                        document=document.model_copy(update={"job_id": str(job.pk)}),
+                        metadata={"job_id": str(job.pk)},
+                    )
+                    Job.objects.filter(pk=job.pk).update(
+                        status=JobStatus.COMPLETED,
+                        started_at=now,
+                        completed_at=now,
+                        result_key=key,
+                        vpr_version=1,
+                        word_count=document.word_count,
+                        token_usage=usage,
+                        fvs_result={"passed": True, "violations": [], "warnings": []},
+                    )
+                jobs[status].setdefault(uid, []).append(str(job.pk))
+    return jobs
+
+
+def main() -> dict[str, Any]:
+    with common.Services(NAME) as services:
+        endpoint = services.moto()
+        env = common.app_env(**common.aws_env(endpoint))
+        env["DJANGO_SETTINGS_MODULE"] = "bench.bareapp.settings"
+        common.ensure_database(common.DEFAULT_DB, env)
+        common.manage(env, "setup_aws_resources")
+        common.django_setup(env)
+        common.truncate_jobs()
+        users = common.create_bench_users(USERS)
+        jobs = make_jobs(users)
+        base = services.gunicorn(env)
+        port = int(base.rsplit(":", 1)[1])
+
+        variants: dict[str, dict[str, Any]] = {}
+        for status in ("PENDING", "COMPLETED"):
+            variants[f"api_{status.lower()}"] = {
+                "method": "GET",
+                "clients": [
+                    {
+                        "headers": {"Authorization": f"Token {key}"},
+                        "paths": [f"/api/vpr/status/{j}" for j in jobs[status][uid]],
+                    }
+                    for uid, key in users
+                ],
+            }
+            variants[f"bare_{status.lower()}"] = {
+                "method": "GET",
+                "clients": [
+                    {"paths": [f"/bare/status/{j}" for j in jobs[status][uid]]} for uid, _ in users
+                ],
+            }
+        runs = common.run_rounds(
+            services,
+            port,
+            variants,
+            concurrency=CONCURRENCY,
+            rounds=ROUNDS,
+            duration=DURATION,
+            warmup=WARMUP,
+        )
+    return summarise(runs)
+
+
+def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    rows, summary, targets = [], {}, {}
+    for level, variants in runs.items():
+        entry: dict[str, Any] = {n: common.summarise_variant(r) for n, r in variants.items()}
+        for status in ("pending", "completed"):
+            ratio = common.paired_ratio(variants[f"api_{status}"], variants[f"bare_{status}"])
+            entry[f"ratio_{status}"] = ratio
+            for variant in (f"api_{status}", f"bare_{status}"):
+                e = entry[variant]
+                rows.append(
+                    [
+                        f"{level} clients",
+                        variant,
+                        e["throughput_rps"],
+                        e["p50_ms"],
+                        e["p99_ms"],
+                        ratio if variant.startswith("api") else 1.0,
+                        e["non_2xx"] + e["errors"],
+                        e["cpu_ms_per_request"].get("gunicorn", float("nan")),
+                        e["cpu_ms_per_request"].get("moto", float("nan")),
+                        e["cpu_ms_per_request"].get("postgres", float("nan")),
+                    ]
+                )
+            if int(level) == TARGET_AT:
+                targets[f"{status}: throughput >= {TARGET_RATIO} x bare at {level} clients"] = {
+                    "measured": round(ratio, 3),
+                    "met": ratio >= TARGET_RATIO,
+                }
+                p99 = entry[f"api_{status}"]["p99_ms"]
+                targets[f"{status}: p99 <= {TARGET_P99_MS} ms at {level} clients"] = {
+                    "measured": p99,
+                    "met": p99 <= TARGET_P99_MS,
+                }
+        summary[level] = entry
+    headers = [
+        "load",
+        "variant",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio",
+        "fail",
+        "cpu ms/req web",
+        "moto",
+        "postgres",
+    ]
+    text = common.table(headers, rows)
+    print("\nStatus polling: medians over rounds (ratio = api / bare, paired per round)")
+    print(text)
+    for name, target in targets.items():
+        print(f"target {name}: {target['measured']} -> {'met' if target['met'] else 'NOT met'}")
+    return {
+        "name": NAME,
+        "method": {
+            "server": "gunicorn, gunicorn.conf.py, GUNICORN_WORKERS=2, GUNICORN_THREADS=4",
+            "load": "bench/loadgen.py, second process, closed loop, keep-alive",
+            "rounds": ROUNDS,
+            "duration_s": DURATION,
+            "warmup_s": WARMUP,
+            "users": USERS,
+            "jobs_per_user_and_status": JOBS_PER_USER,
+            "storage": "S3 on moto server (COMPLETED: HEAD + presign per poll)",
+        },
+        "summary": summary,
+        "targets": targets,
+        "runs": runs,
+        "table": text,
+    }
+
+
+if __name__ == "__main__":
+    data = main()
+    common.write_result(NAME, {"environment": common.environment(), **data})

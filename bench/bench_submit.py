@@ -1,0 +1,220 @@
+"""Submit: `POST /api/vpr` against the bare limit (`POST /bare/submit`), side by side.
+
+gunicorn (the project's gunicorn.conf.py, 2 processes x 4 threads) serves both from the same
+processes; PostgreSQL; SQS and S3 on a moto server. The load comes from `bench/loadgen.py`,
+a second process on loopback. For each concurrency the app and the bare view alternate for
+`ROUNDS` rounds; the figures are medians over rounds and the ratio is taken per round.
+Every request is distinct (its own application_id), so every request creates a job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from bench import common
+
+NAME = "submit"
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16,64").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = float(os.environ.get("BENCH_DURATION", "5"))
+WARMUP = 1.0
+USERS = 64
+TARGET_RATIO, TARGET_P99_MS, TARGET_AT = 0.7, 50.0, 16
+
+
+def query_profile() -> dict[str, Any]:
+    """SQL statements of one API submit and one bare submit, in this process (test client)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.select_related("user").first()
+    assert token is not None
+    body = common.load_fixture("vpr_request_learning_development")
+    client = Client()
+    out: dict[str, Any] = {}
+    for label, path, headers, app_id in (
+        ("api", "/api/vpr", {"Authorization": f"Token {token.key}"}, "profile-api"),
+        ("bare", "/bare/submit", {"X-Bench-User": str(token.user_id)}, "profile-bare"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                path,
+                json.dumps({**body, "application_id": app_id}),
+                content_type="application/json",
+                headers=headers,
+            )
+        assert response.status_code == 202, response.content
+        out[label] = {"queries": len(queries), "sql": [q["sql"][:160] for q in queries]}
+    return out
+
+
+def main() -> dict[str, Any]:
+    with common.Services(NAME) as services:
+        endpoint = services.moto()
+        env = common.app_env(**common.aws_env(endpoint))
+        env["DJANGO_SETTINGS_MODULE"] = "bench.bareapp.settings"
+        common.ensure_database(common.DEFAULT_DB, env)
+        common.manage(env, "setup_aws_resources")
+        common.django_setup(env)
+        common.truncate_jobs()
+        users = common.create_bench_users(USERS)
+        profile = query_profile()
+        floor = common.sqs_send_floor()
+        print(f"moto SendMessage from the bench process: {floor}", flush=True)
+        base = services.gunicorn(env)
+        port = int(base.rsplit(":", 1)[1])
+
+        body = common.load_fixture("vpr_request_learning_development")
+        body["application_id"] = "__SEQ__"
+        template = json.dumps(body)
+        clients = {
+            "api": [
+                {"headers": {"Authorization": f"Token {key}"}, "paths": ["/api/vpr"]}
+                for _, key in users
+            ],
+            "bare": [
+                {"headers": {"X-Bench-User": str(uid)}, "paths": ["/bare/submit"]}
+                for uid, _ in users
+            ],
+        }
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for concurrency in CONCURRENCY:
+            runs[str(concurrency)] = {"api": [], "bare": []}
+            for round_no in range(ROUNDS):
+                order = ["api", "bare"] if round_no % 2 == 0 else ["bare", "api"]
+                for variant in order:
+                    common.purge_jobs_queue()
+                    spec = {
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "concurrency": concurrency,
+                        "duration": DURATION,
+                        "warmup": WARMUP,
+                        "method": "POST",
+                        "clients": clients[variant],
+                        "body": template,
+                        "prefix": f"c{concurrency}r{round_no}{variant}",
+                    }
+                    groups = {
+                        "gunicorn": [services.pids["gunicorn"]],
+                        "moto": [services.pids["moto"]],
+                    }
+                    before = common.cpu_seconds(groups)
+                    result = common.run_load(spec)
+                    result["cpu_ms_per_request"] = common.cpu_per_request(
+                        before, common.cpu_seconds(groups), result["completed_total"]
+                    )
+                    runs[str(concurrency)][variant].append(result)
+                    print(
+                        f"  c={concurrency:<3} round {round_no} {variant:<4} "
+                        f"{result['throughput_rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
+                        f"  p99 {result['p99_ms']:7.1f} ms  statuses {result['statuses']}"
+                        f"  errors {result['errors']}",
+                        flush=True,
+                    )
+    return {**summarise(runs, profile), "sqs_send_floor": floor}
+
+
+def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -> dict[str, Any]:
+    rows, summary = [], {}
+    for concurrency, variants in runs.items():
+        api, bare = variants["api"], variants["bare"]
+        ratios = [
+            a["throughput_rps"] / b["throughput_rps"]
+            for a, b in zip(api, bare, strict=True)
+            if b["throughput_rps"]
+        ]
+        entry = {
+            variant: {
+                "throughput_rps": common.median(r["throughput_rps"] for r in results),
+                "p50_ms": common.median(r["p50_ms"] for r in results),
+                "p99_ms": common.median(r["p99_ms"] for r in results),
+                "non_2xx": sum(
+                    n for r in results for s, n in r["statuses"].items() if not s.startswith("2")
+                ),
+                "errors": sum(sum(r["errors"].values()) for r in results),
+                "cpu_ms_per_request": {
+                    k: common.median(r["cpu_ms_per_request"][k] for r in results)
+                    for k in results[0]["cpu_ms_per_request"]
+                },
+            }
+            for variant, results in variants.items()
+        }
+        entry["ratio_throughput"] = common.median(ratios)
+        summary[concurrency] = entry
+        for variant in ("api", "bare"):
+            e = entry[variant]
+            rows.append(
+                [
+                    f"{concurrency} clients",
+                    "POST /api/vpr" if variant == "api" else "POST /bare/submit",
+                    e["throughput_rps"],
+                    e["p50_ms"],
+                    e["p99_ms"],
+                    entry["ratio_throughput"] if variant == "api" else 1.0,
+                    e["non_2xx"] + e["errors"],
+                    e["cpu_ms_per_request"].get("gunicorn", float("nan")),
+                    e["cpu_ms_per_request"].get("moto", float("nan")),
+                    e["cpu_ms_per_request"].get("postgres", float("nan")),
+                ]
+            )
+    at = summary.get(str(TARGET_AT))
+    targets = {}
+    if at:
+        targets = {
+            f"throughput >= {TARGET_RATIO} x bare at {TARGET_AT} clients": {
+                "measured": round(at["ratio_throughput"], 3),
+                "met": at["ratio_throughput"] >= TARGET_RATIO,
+            },
+            f"p99 <= {TARGET_P99_MS} ms at {TARGET_AT} clients": {
+                "measured": at["api"]["p99_ms"],
+                "met": at["api"]["p99_ms"] <= TARGET_P99_MS,
+            },
+        }
+    headers = [
+        "load",
+        "endpoint",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio",
+        "fail",
+        "cpu ms/req web",
+        "moto",
+        "postgres",
+    ]
+    text = common.table(headers, rows)
+    print("\nSubmit: throughput and latency, medians over rounds (ratio = api / bare)")
+    print(text)
+    print(
+        f"\nSQL statements per submit: api {profile['api']['queries']}, "
+        f"bare {profile['bare']['queries']}"
+    )
+    for name, target in targets.items():
+        print(f"target {name}: {target['measured']} -> {'met' if target['met'] else 'NOT met'}")
+    return {
+        "name": NAME,
+        "method": {
+            "server": "gunicorn, gunicorn.conf.py, GUNICORN_WORKERS=2, GUNICORN_THREADS=4",
+            "load": "bench/loadgen.py, second process, closed loop, keep-alive",
+            "rounds": ROUNDS,
+            "duration_s": DURATION,
+            "warmup_s": WARMUP,
+            "users": USERS,
+            "queue": "SQS on moto server",
+        },
+        "summary": summary,
+        "targets": targets,
+        "query_profile": profile,
+        "runs": runs,
+        "table": text,
+    }
+
+
+if __name__ == "__main__":
+    data = main()
+    common.write_result(NAME, {"environment": common.environment(), **data})

@@ -301,6 +301,20 @@ def test_requeue_dlq_purge_invalid_cleans_the_queue(dead_letters: dict):
 
 
 @pytest.mark.django_db
+def test_requeue_dlq_deletes_messages_of_finished_jobs_as_stale(dead_letters: dict):
+    Job.objects.filter(pk=dead_letters["other"].pk).update(status=JobStatus.COMPLETED)
+
+    output = run("requeue_dlq", "--purge-invalid")
+
+    assert f"{dead_letters['other'].pk} age 0 min: COMPLETED" in output
+    assert "stale, deleted" in output
+    assert "moved 1, skipped 0, stale 1" in output
+    assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.COMPLETED
+    assert _drain(dead_letters["queue_url"]) == 1
+    assert _visible(dead_letters["dlq_url"]) == 0
+
+
+@pytest.mark.django_db
 def test_requeue_dlq_older_than_filters_by_age(dead_letters: dict):
     output = run("requeue_dlq", "--older-than", "60", "--dry-run")
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from vpr_jobs import queue, services
-from vpr_jobs.models import Job
+from vpr_jobs.models import Job, JobStatus
 
 
 class Command(BaseCommand):
@@ -15,8 +15,9 @@ class Command(BaseCommand):
         "delete) and reset their jobs to PENDING with attempts reset. Start with --dry-run to "
         "list job_id, attempts, last error and age. Messages that cannot be decoded, or whose "
         "job no longer exists, are reported and left in the DLQ (deleted with "
-        "--purge-invalid). Exits non-zero if anything failed. With the ORM broker there is no "
-        "DLQ: use `retry_jobs`."
+        "--purge-invalid); messages of jobs already COMPLETED or CANCELLED are deleted as "
+        "stale. Exits non-zero if anything failed. With the ORM broker there is no DLQ: use "
+        "`retry_jobs`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         jobs = Job.objects.in_bulk([x.job_id for x in letters if x.job_id], field_name="pk")
         jobs = {str(pk): job for pk, job in jobs.items()}
         self.stdout.write(f"{len(letters)} message(s) in the dead-letter queue examined")
-        counts = {"moved": 0, "skipped": 0, "invalid": 0, "purged": 0, "errors": 0}
+        counts = {"moved": 0, "skipped": 0, "stale": 0, "invalid": 0, "purged": 0, "errors": 0}
         for number, letter in enumerate(letters, start=1):
             age = (
                 f"{(now - letter.sent_at).total_seconds() / 60:.0f} min" if letter.sent_at else "?"
@@ -86,6 +87,16 @@ class Command(BaseCommand):
                 details = (
                     f"{job.status}, attempts {job.attempts}, last error: {job.error[:80] or '-'}"
                 )
+                if job.status in (JobStatus.COMPLETED, JobStatus.CANCELLED):
+                    # Its job already finished (e.g. acknowledged too late): nothing to redo.
+                    counts["stale"] += 1
+                    if opts["dry_run"]:
+                        queue.dlq_release(letter)
+                        self.stdout.write(f"{prefix}: {details} (stale: would delete)")
+                    else:
+                        queue.dlq_delete(letter)
+                        self.stdout.write(f"{prefix}: {details}: stale, deleted")
+                    continue
                 if opts["dry_run"]:
                     queue.dlq_release(letter)
                     counts["skipped"] += 1

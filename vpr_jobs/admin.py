@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Max, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
@@ -224,7 +225,13 @@ class JobChangeList(ChangeList):
 
     def _date_range(self) -> tuple[dt.datetime, dt.datetime] | None:
         field = self.date_hierarchy
-        bounds = self.queryset.aggregate(first=Min(field), last=Max(field))
+        column: Any = field
+        if self.query or self.has_active_filters:
+            # A plain MIN/MAX lets PostgreSQL walk the created_at index hoping to meet a
+            # matching row early: ~1 s at 1M rows for a rare search term. COALESCE hides the
+            # column, so the (selective) filter's index is used and the few rows aggregated.
+            column = Coalesce(field, field)
+        bounds = self.queryset.aggregate(first=Min(column), last=Max(column))
         if bounds["first"] is None or bounds["last"] is None:
             return None
         return timezone.localtime(bounds["first"]), timezone.localtime(bounds["last"])

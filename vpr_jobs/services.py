@@ -236,7 +236,7 @@ def job_fail(
     return won
 
 
-def job_release_for_retry(*, job: Job, error: str) -> bool:
+def job_release_for_retry(*, job: Job, error: str, token_usage: dict | None = None) -> bool:
     """After a transient error: back to PENDING for redelivery, or FAILED on the last attempt.
 
     Returns True when the job will be retried.
@@ -246,6 +246,7 @@ def job_release_for_retry(*, job: Job, error: str) -> bool:
             job=job,
             error=f"Gave up after {job.attempts} attempts: {error}",
             error_code="RETRIES_EXHAUSTED",
+            token_usage=token_usage,
         )
         return False
     # enqueued_at restarts the sweeper's clock: the broker redelivers this message itself.
@@ -255,6 +256,7 @@ def job_release_for_retry(*, job: Job, error: str) -> bool:
         status=JobStatus.PENDING,
         error=error[:2000],
         enqueued_at=timezone.now(),
+        **({"token_usage": token_usage} if token_usage is not None else {}),
     )
     job_logger(__name__, job.pk).warning(
         "transient failure, will retry", extra={"attempts": job.attempts, "recorded": won}

@@ -67,38 +67,46 @@ def add_usage(total: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
     return summed
 
 
-def generate_verified(data: GenerationInput, log: Any) -> tuple[VPRDocument, dict[str, Any]]:
+def generate_verified(data: GenerationInput, log: Any, spent: dict[str, Any]) -> VPRDocument:
     """Generate, verify facts, and regenerate once with the violations as feedback.
 
-    Raises PermanentJobError(FVS_HALLUCINATION_DETECTED) when the second report still
-    states facts that are not in the sources.
+    `spent` accumulates the token usage of every model call, failed ones included. Raises
+    PermanentJobError(FVS_HALLUCINATION_DETECTED) when the second report still states facts
+    that are not in the sources.
     """
     generator = get_generator()
+
+    def generate(feedback: Any = None) -> VPRDocument:
+        try:
+            result = generator.generate(data, feedback=feedback)
+        except GenerationError as exc:
+            spent.update(add_usage(spent, getattr(exc, "token_usage", None) or {}))
+            raise
+        spent.update(add_usage(spent, result.token_usage))
+        return result.document
+
     sources = {
         "cv": data.cv,
         "posting": data.request.job_posting,
         "gap_responses": data.request.gap_responses,
     }
-    result = generator.generate(data)
-    usage = dict(result.token_usage)
-    verdict = fvs.verify(result.document, **sources)
+    document = generate()
+    verdict = fvs.verify(document, **sources)
     if not verdict.passed:
         log.warning(
             "fact verification failed; regenerating with feedback",
             extra={"violations": len(verdict.violations)},
         )
-        result = generator.generate(data, feedback=verdict.violations)
-        usage = add_usage(usage, result.token_usage)
-        verdict = fvs.verify(result.document, **sources)
+        document = generate(feedback=verdict.violations)
+        verdict = fvs.verify(document, **sources)
         if not verdict.passed:
             raise PermanentJobError(
                 f"The report stated {len(verdict.violations)} facts not found in the CV, "
                 "the gap answers or the posting, even after one corrected regeneration.",
                 "FVS_HALLUCINATION_DETECTED",
                 fvs_result=verdict.to_dict(),
-                token_usage=usage,
             )
-    return result.document.model_copy(update={"fvs": verdict.to_dict()}), usage
+    return document.model_copy(update={"fvs": verdict.to_dict()})
 
 
 def process_vpr_job(job_id: str) -> str:
@@ -111,30 +119,32 @@ def process_vpr_job(job_id: str) -> str:
         log.info("message skipped: job is not claimable (duplicate, cancelled or finished)")
         return "skipped"
     log.info("job claimed", extra={"attempt": job.attempts})
+    spent = dict(job.token_usage or {})  # earlier attempts' calls count too
     try:
         data = _load_input(job)
-        document, usage = generate_verified(data, log)
+        document = generate_verified(data, log, spent)
         completed = services.job_complete(
-            job=job, document=document, token_usage=usage, fvs_result=document.fvs or {}
+            job=job, document=document, token_usage=spent, fvs_result=document.fvs or {}
         )
     except PermanentJobError as exc:
-        services.job_fail(job=job, error=str(exc), error_code=exc.code, **exc.record)
+        services.job_fail(
+            job=job, error=str(exc), error_code=exc.code, token_usage=spent, **exc.record
+        )
         return "failed"
     except GenerationError as exc:
         if exc.permanent:
-            usage = getattr(exc, "token_usage", None)
-            services.job_fail(job=job, error=str(exc), error_code=exc.code, token_usage=usage)
+            services.job_fail(job=job, error=str(exc), error_code=exc.code, token_usage=spent)
             return "failed"
-        _retry_or_give_up(job, f"{exc.code}: {exc}")
+        _retry_or_give_up(job, f"{exc.code}: {exc}", spent)
     except Exception as exc:
         log.exception("unexpected error while processing")
-        _retry_or_give_up(job, f"{type(exc).__name__}: {exc}")
+        _retry_or_give_up(job, f"{type(exc).__name__}: {exc}", spent)
     return "completed" if completed else "discarded"
 
 
-def _retry_or_give_up(job: Job, error: str) -> None:
+def _retry_or_give_up(job: Job, error: str, spent: dict[str, Any]) -> None:
     """Record the transient failure, then raise so the broker keeps (redelivers) the message."""
-    services.job_release_for_retry(job=job, error=error)
+    services.job_release_for_retry(job=job, error=error, token_usage=spent)
     raise TransientJobError(error)
 
 

@@ -102,6 +102,7 @@ def test_transient_failure_is_retried_by_redelivery_then_succeeds(
     job = _job(job_id)
     assert (job.status, job.attempts) == (JobStatus.COMPLETED, 2)
     assert len(claude.requests) == 2
+    assert job.token_usage["input_tokens"] == USAGE["input_tokens"]  # the 529 cost nothing
     assert VPRArtifact.objects.filter(job_id=job_id).count() == 1
 
 

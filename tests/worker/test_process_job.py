@@ -207,3 +207,19 @@ def test_versions_increase_per_application(submit: Any, vpr_body: dict):
     versions = {str(a.job_id): a.version for a in VPRArtifact.objects.all()}
 
     assert versions == {first: 1, second: 2, other_app: 1}
+
+
+def test_tokens_of_failed_attempts_are_counted_in_the_job(
+    job: Job, monkeypatch: pytest.MonkeyPatch
+):
+    failure = GenerationError("overloaded", code="ANTHROPIC_UNAVAILABLE", permanent=False)
+    failure.token_usage = {"input_tokens": 1200, "calls": 1, "estimated_cost_usd": 0.0036}
+    use(monkeypatch, ScriptedGenerator(failure))
+
+    with pytest.raises(TransientJobError):
+        process_vpr_job(str(job.pk))
+    assert Job.objects.get(pk=job.pk).token_usage["input_tokens"] == 1200
+    assert process_vpr_job(str(job.pk)) == "completed"
+
+    usage = Job.objects.get(pk=job.pk).token_usage
+    assert usage == {"input_tokens": 1200, "calls": 1, "estimated_cost_usd": 0.0036}

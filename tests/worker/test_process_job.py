@@ -35,7 +35,7 @@ class ScriptedGenerator:
         self.before = before
         self.calls = 0
 
-    def generate(self, data: GenerationInput) -> GenerationResult:
+    def generate(self, data: GenerationInput, feedback: Any = None) -> GenerationResult:
         self.calls += 1
         if self.before:
             self.before(data)

@@ -30,6 +30,12 @@ TERMINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 ENQUEUE_GRACE = timedelta(seconds=60)
 
 
+def lease_expired_q(now: datetime) -> Q:
+    """PROCESSING for longer than a worker may run: its worker died (or was killed)."""
+    cutoff = now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS)
+    return Q(status=JobStatus.PROCESSING, started_at__lt=cutoff)
+
+
 class JobQuerySet(models.QuerySet):
     """The "stuck" predicates, shared by the sweeper, the retry service and the admin filter."""
 
@@ -44,8 +50,17 @@ class JobQuerySet(models.QuerySet):
         return self.filter(status=JobStatus.PENDING, enqueued_at__lt=cutoff)
 
     def lease_expired(self, now: datetime) -> JobQuerySet:
-        cutoff = now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS)
-        return self.filter(status=JobStatus.PROCESSING, started_at__lt=cutoff)
+        return self.filter(lease_expired_q(now))
+
+    def fail_exhausted(self, now: datetime) -> int:
+        """FAILED for those that already used every attempt; returns how many."""
+        return self.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS).update(
+            status=JobStatus.FAILED,
+            error_code="RETRIES_EXHAUSTED",
+            error="The worker stopped without finishing on every allowed attempt.",
+            completed_at=now,
+            updated_at=now,
+        )
 
     def stuck(self, now: datetime) -> JobQuerySet:
         return self.never_sent(now) | self.sent_but_unclaimed(now) | self.lease_expired(now)

@@ -31,7 +31,7 @@ from vpr_jobs.errors import (
     JobNotFound,
 )
 from vpr_jobs.logs import job_logger
-from vpr_jobs.models import IN_FLIGHT, Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.models import IN_FLIGHT, Job, JobStatus, UserCV, VPRArtifact, lease_expired_q
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
 
 # --------------------------------------------------------------------------- CV
@@ -177,14 +177,10 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
     is failed instead, so nothing stays PROCESSING forever.
     """
     now = timezone.now()
-    lease_expired = Q(
-        status=JobStatus.PROCESSING,
-        started_at__lt=now - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS),
-    )
     attempts_left = Q(attempts__lt=settings.VPR_MAX_ATTEMPTS)
     won = _transition(
         job_id,
-        (Q(status=JobStatus.PENDING) | lease_expired) & attempts_left,
+        (Q(status=JobStatus.PENDING) | lease_expired_q(now)) & attempts_left,
         status=JobStatus.PROCESSING,
         attempts=F("attempts") + 1,
         started_at=now,
@@ -192,14 +188,7 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
     )
     if won:
         return Job.objects.select_related("user").get(pk=job_id)
-    if _transition(
-        job_id,
-        lease_expired & ~attempts_left,
-        status=JobStatus.FAILED,
-        completed_at=now,
-        error_code="RETRIES_EXHAUSTED",
-        error="The worker stopped without finishing on every allowed attempt.",
-    ):
+    if Job.objects.filter(pk=job_id).lease_expired(now).fail_exhausted(now):
         job_logger(__name__, job_id).warning("job failed: lease expired on its last attempt")
     return None
 
@@ -465,14 +454,7 @@ def jobs_sweep(*, limit: int = 500) -> SweepReport:
             report.send_errors += 1
 
     expired = Job.objects.lease_expired(now)
-    exhausted = expired.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS)
-    report.failed_exhausted = exhausted.update(
-        status=JobStatus.FAILED,
-        error_code="RETRIES_EXHAUSTED",
-        error="The worker stopped without finishing on every allowed attempt.",
-        completed_at=now,
-        updated_at=now,
-    )
+    report.failed_exhausted = expired.fail_exhausted(now)
     # A lease that expired a whole visibility timeout ago was not redelivered: the message is
     # gone (dead-lettered or lost). Back to PENDING; the next sweep re-sends it.
     forgotten = now - timedelta(

@@ -54,7 +54,7 @@ def main() -> dict[str, Any]:
     from django.conf import settings
 
     from vpr_jobs.generation.base import GenerationInput
-    from vpr_jobs.generation.claude import DEFAULT_PRICES, estimate_cost, submit_tool
+    from vpr_jobs.generation.claude import DEFAULT_PRICES, VPRContent, estimate_cost, submit_tool
     from vpr_jobs.generation.prompts import build_user_message, system_blocks
     from vpr_jobs.generation.rules import RulesGenerator, build_evidence_matrix
     from vpr_jobs.schemas import CV, VPRRequest
@@ -65,15 +65,6 @@ def main() -> dict[str, Any]:
     tools_text = json.dumps([submit_tool()], ensure_ascii=False)
     prefix_tokens = tokens(system_text) + tokens(tools_text)
     cacheable = prefix_tokens >= MIN_CACHEABLE
-    content_fields = (
-        "executive_summary",
-        "fit_score",
-        "evidence_matrix",
-        "differentiators",
-        "gap_strategies",
-        "talking_points",
-        "keywords",
-    )
     rows, results = [], []
     for label, cv_data, request_data in cases():
         cv = CV.model_validate(cv_data)
@@ -86,7 +77,8 @@ def main() -> dict[str, Any]:
             .document
         )
         answer = json.dumps(
-            document.model_dump(mode="json", include=set(content_fields)), ensure_ascii=False
+            document.model_dump(mode="json", include=set(VPRContent.model_fields)),
+            ensure_ascii=False,
         )
         user_tokens, output_tokens = tokens(user_text), tokens(answer)
         uncached = {

@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from vpr_jobs.generation.base import GenerationInput
+from vpr_jobs.generation.claude import VPRContent
 from vpr_jobs.generation.rules import RulesGenerator
 from vpr_jobs.schemas import CV, VPRRequest
 
@@ -74,15 +75,8 @@ ERROR_TYPES: dict[int, str] = {
 # `retry-after: 0` is what the real API may send; this SDK treats 0 as "not given" and falls
 # back to 0.5-8 s exponential backoff, so `retry-after-ms: 1` keeps retried tests instant.
 RETRY_HEADERS = {"retry-after": "0", "retry-after-ms": "1"}
-CONTENT_FIELDS = (
-    "executive_summary",
-    "fit_score",
-    "evidence_matrix",
-    "differentiators",
-    "gap_strategies",
-    "talking_points",
-    "keywords",
-)
+# The fields the model writes: exactly the `submit_vpr` tool's input.
+CONTENT_FIELDS = tuple(VPRContent.model_fields)
 
 # --------------------------------------------------------------------------- script items
 

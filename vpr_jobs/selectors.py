@@ -28,7 +28,11 @@ def job_get_for_user(*, user: AbstractBaseUser, job_id: object) -> Job | None:
     pk = _uuid_or_none(job_id)
     if pk is None:
         return None
-    return Job.objects.filter(pk=pk, user=user).first()
+    # Polled every few seconds: leave out the request body (the largest JSON) and the keys.
+    jobs = Job.objects.filter(pk=pk, user=user).defer(
+        "input_data", "idempotency_key", "request_fingerprint"
+    )
+    return jobs.order_by().first()
 
 
 def job_list_for_user(

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import serializers, status
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -280,6 +281,14 @@ class VPRJobViewSet(ViewSet):
         if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
             return Response(payload, status=status.HTTP_202_ACCEPTED, headers=_retry_after())
         return Response(payload)
+
+    @extend_schema(exclude=True)
+    def cancel_via_status_path(self, request: Request, job_id: str) -> Response:
+        """POST /api/vpr/status/<x> matches the status route first; it is the cancel route
+        only for POST /api/vpr/status/cancel, i.e. cancelling a job whose id is "status"."""
+        if job_id != "cancel":
+            raise MethodNotAllowed(request.method)
+        return self.cancel(request, "status")
 
     @extend_schema(
         request=None,

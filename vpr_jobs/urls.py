@@ -7,9 +7,13 @@ jobs = api.VPRJobViewSet
 urlpatterns = [
     path("cv", api.CVView.as_view(), name="cv"),
     path("vpr", jobs.as_view({"post": "create", "get": "list"}), name="vpr-jobs"),
-    path("vpr/status/<str:job_id>", jobs.as_view({"get": "status"}), name="vpr-status"),
-    # Before vpr/<job_id>/cancel, which would otherwise shadow a token named "cancel".
-    path("vpr/results/<str:token>", api.ResultDownloadView.as_view(), name="vpr-result-download"),
+    path(
+        "vpr/status/<str:job_id>",
+        jobs.as_view({"get": "status", "post": "cancel_via_status_path"}),
+        name="vpr-status",
+    ),
+    # Outside vpr/: under it, vpr/<job_id>/cancel and vpr/results/<token> overlap.
+    path("results/<str:token>", api.ResultDownloadView.as_view(), name="vpr-result-download"),
     path("vpr/<str:job_id>/cancel", jobs.as_view({"post": "cancel"}), name="vpr-cancel"),
     path(
         "applications/<str:application_id>/vpr",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,8 +121,15 @@ def test_application_vpr_documents_its_400(api_with_cv: Any):
 
 
 @pytest.mark.django_db
-def test_result_token_named_cancel_is_an_unknown_link(api_with_cv: Any):
-    assert api_with_cv.get("/api/vpr/results/cancel").status_code == 404
+def test_result_links_and_job_routes_do_not_overlap(api_with_cv: Any):
+    """A download token can never be taken for a job route, nor the reverse."""
+    assert api_with_cv.get("/api/results/cancel").status_code == 404
+    assert api_with_cv.post("/api/vpr/results/cancel").status_code == 404
+    assert api_with_cv.get("/api/vpr/status/results").status_code == 404
+    # "status" taken as a job id for cancel, and "cancel" as a job id for status:
+    assert api_with_cv.post("/api/vpr/status/cancel").status_code == 404
+    assert api_with_cv.get("/api/vpr/status/cancel").status_code == 404
+    assert api_with_cv.post(f"/api/vpr/status/{uuid.uuid4()}").status_code == 405
 
 
 # --------------------------------------------------------------------------- other users

@@ -287,7 +287,6 @@ def job_complete(
     job: Job,
     document: VPRDocument,
     token_usage: dict[str, Any] | None = None,
-    fvs_result: dict[str, Any] | None = None,
 ) -> bool:
     """Store the report as the next artifact version and mark the job COMPLETED, atomically.
 
@@ -330,7 +329,7 @@ def job_complete(
                     vpr_version=version,
                     word_count=final.word_count,
                     token_usage=token_usage or {},
-                    fvs_result=fvs_result or {},
+                    fvs_result=final.fvs or {},
                     error="",
                     error_code="",
                 )

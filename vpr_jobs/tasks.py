@@ -123,9 +123,7 @@ def process_vpr_job(job_id: str) -> str:
     try:
         data = _load_input(job)
         document = generate_verified(data, log, spent)
-        completed = services.job_complete(
-            job=job, document=document, token_usage=spent, fvs_result=document.fvs or {}
-        )
+        completed = services.job_complete(job=job, document=document, token_usage=spent)
     except PermanentJobError as exc:
         services.job_fail(
             job=job, error=str(exc), error_code=exc.code, token_usage=spent, **exc.record

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django_q.models import OrmQ
 
+from tests.support.queues import sqs_depth
 from vpr_jobs import queue
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, VPRArtifact
@@ -256,13 +257,6 @@ def _drain(url: str) -> int:
     return count
 
 
-def _visible(url: str) -> int:
-    attributes = aws.client("sqs").get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-    )
-    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
-
-
 @pytest.mark.django_db
 def test_requeue_dlq_dry_run_lists_and_leaves_everything(dead_letters: dict):
     output = run("requeue_dlq", "--dry-run")
@@ -272,7 +266,7 @@ def test_requeue_dlq_dry_run_lists_and_leaves_everything(dead_letters: dict):
     assert "(would move)" in output
     assert "invalid (undecodable body" in output or "invalid (bad signature" in output
     assert "invalid (job no longer exists)" in output
-    assert _visible(dead_letters["dlq_url"]) == 4
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 4
     assert Job.objects.get(pk=dead_letters["failed"].pk).status == JobStatus.FAILED
 
 
@@ -288,7 +282,7 @@ def test_requeue_dlq_moves_selected_jobs_and_resets_them(dead_letters: dict):
     assert (job.status, job.attempts, job.error_code) == (JobStatus.PENDING, 0, "")
     assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.FAILED
     assert _drain(dead_letters["queue_url"]) == 1
-    assert _visible(dead_letters["dlq_url"]) == 3
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 3
 
 
 @pytest.mark.django_db
@@ -296,7 +290,7 @@ def test_requeue_dlq_purge_invalid_cleans_the_queue(dead_letters: dict):
     output = run("requeue_dlq", "--purge-invalid")
 
     assert "moved 2" in output and "purged 2" in output
-    assert _visible(dead_letters["dlq_url"]) == 0
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 0
     assert _drain(dead_letters["queue_url"]) == 2
 
 
@@ -311,7 +305,7 @@ def test_requeue_dlq_deletes_messages_of_finished_jobs_as_stale(dead_letters: di
     assert "moved 1, skipped 0, stale 1" in output
     assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.COMPLETED
     assert _drain(dead_letters["queue_url"]) == 1
-    assert _visible(dead_letters["dlq_url"]) == 0
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 0
 
 
 @pytest.mark.django_db

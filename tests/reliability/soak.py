@@ -229,6 +229,7 @@ def _tally(args: argparse.Namespace, claude: Any, codes: Counter, drained: bool)
     from django.conf import settings
     from django.db.models import Count
 
+    from tests.support.queues import sqs_depth
     from vpr_jobs import queue
     from vpr_jobs.integrations import aws
     from vpr_jobs.models import IN_FLIGHT, Job, JobStatus, VPRArtifact
@@ -243,14 +244,8 @@ def _tally(args: argparse.Namespace, claude: Any, codes: Counter, drained: bool)
     # visibility timeout: give the cluster time to do that receive.
     dlq_url = aws.sqs_queue_url(settings.VPR_JOBS_DLQ_NAME)
 
-    def dlq_depth() -> int:
-        attributes = aws.client("sqs").get_queue_attributes(
-            QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"])
-
     deadline = time.monotonic() + 4 * settings.VPR_VISIBILITY_TIMEOUT_SECONDS
-    while dlq_depth() < len(exhausted) and time.monotonic() < deadline:
+    while sqs_depth(dlq_url)[0] < len(exhausted) and time.monotonic() < deadline:
         time.sleep(1)
     letters = queue.dlq_receive(max_messages=max(len(exhausted) + 10, 10), hold_seconds=30)
     dlq_jobs = Counter(letter.job_id or f"invalid:{letter.problem}" for letter in letters)

@@ -35,17 +35,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def queue_depth(url: str) -> int:
-    """Visible + in-flight messages of an SQS queue (moto)."""
-    from vpr_jobs.integrations import aws
-
-    attributes = aws.client("sqs").get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())
-
-
 # --------------------------------------------------------------------------- processes
 
 

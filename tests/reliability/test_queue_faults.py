@@ -19,7 +19,8 @@ from django_q.conf import Conf
 from django_q.models import Task
 from django_q.signing import SignedPackage
 
-from tests.reliability.support import free_port, queue_depth
+from tests.reliability.support import free_port
+from tests.support.queues import queue_depth
 from vpr_jobs import queue
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, VPRArtifact

@@ -16,6 +16,7 @@ from tests.support.fake_anthropic import (
     slow,
     vpr_content_from_rules,
 )
+from tests.support.queues import queue_depth
 from vpr_jobs.generation import GenerationInput, build_generator
 from vpr_jobs.integrations import aws as aws_api
 from vpr_jobs.models import Job, JobStatus, VPRArtifact
@@ -47,14 +48,6 @@ def clean_content(cv_data: dict, vpr_body: dict) -> dict:
 
 def _job(job_id: str) -> Job:
     return Job.objects.get(pk=job_id)
-
-
-def _depth(url: str) -> int:
-    attributes = aws_api.client("sqs").get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())
 
 
 def test_success_records_tokens_and_cost(
@@ -117,13 +110,13 @@ def test_three_transient_failures_fail_the_job_and_dead_letter_the_message(
     claude.script(*[error(500)] * settings.VPR_MAX_ATTEMPTS)
     job_id = submit().json()["job_id"]
 
-    run_cluster(lambda: _depth(sqs_queue["dlq_url"]) == 1, timeout=90)
+    run_cluster(lambda: queue_depth(sqs_queue["dlq_url"]) == 1, timeout=90)
 
     job = _job(job_id)
     assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
     assert job.attempts == settings.VPR_MAX_ATTEMPTS
-    assert _depth(sqs_queue["dlq_url"]) == 1
-    assert _depth(sqs_queue["queue_url"]) == 0
+    assert queue_depth(sqs_queue["dlq_url"]) == 1
+    assert queue_depth(sqs_queue["queue_url"]) == 0
     assert len(claude.requests) == settings.VPR_MAX_ATTEMPTS
 
 
@@ -139,7 +132,7 @@ def test_rejected_key_fails_permanently_without_retry(
     job = _job(job_id)
     assert (job.error_code, job.attempts) == ("ANTHROPIC_AUTH", 1)
     assert len(claude.requests) == 1
-    assert _depth(sqs_queue["queue_url"]) == 0
+    assert queue_depth(sqs_queue["queue_url"]) == 0
 
 
 def test_hallucination_is_regenerated_with_feedback_and_the_clean_report_kept(

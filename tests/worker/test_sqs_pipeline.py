@@ -8,22 +8,12 @@ from typing import Any
 
 import pytest
 
+from tests.support.queues import sqs_depth
 from vpr_jobs import queue
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _queue_depth(url: str) -> tuple[int, int]:
-    attributes = aws.client("sqs").get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return (
-        int(attributes["ApproximateNumberOfMessages"]),
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-    )
 
 
 def _job(job_id: str) -> Job:
@@ -34,7 +24,7 @@ def test_success_stores_an_encrypted_s3_object_with_metadata_and_a_working_presi
     submit: Any, api: Any, sqs_queue: dict, s3_results: str, run_cluster: Any, user: Any
 ):
     job_id = submit().json()["job_id"]
-    assert _queue_depth(sqs_queue["queue_url"]) == (1, 0)
+    assert sqs_depth(sqs_queue["queue_url"]) == (1, 0)
 
     run_cluster(lambda: _job(job_id).status == JobStatus.COMPLETED)
 
@@ -55,7 +45,7 @@ def test_success_stores_an_encrypted_s3_object_with_metadata_and_a_working_presi
         document = json.loads(response.read())
     assert document["job_id"] == job_id
     assert document["fvs"]["passed"] is True
-    assert _queue_depth(sqs_queue["queue_url"]) == (0, 0)  # acknowledged
+    assert sqs_depth(sqs_queue["queue_url"]) == (0, 0)  # acknowledged
 
 
 def test_result_deleted_from_s3_is_410(
@@ -79,8 +69,8 @@ def test_permanent_failure_is_acknowledged_without_retry(
 
     job = _job(job_id)
     assert (job.status, job.error_code, job.attempts) == (JobStatus.FAILED, "CV_NOT_FOUND", 1)
-    assert _queue_depth(sqs_queue["queue_url"]) == (0, 0)
-    assert _queue_depth(sqs_queue["dlq_url"]) == (0, 0)
+    assert sqs_depth(sqs_queue["queue_url"]) == (0, 0)
+    assert sqs_depth(sqs_queue["dlq_url"]) == (0, 0)
 
 
 def test_duplicate_delivery_makes_one_artifact(
@@ -92,10 +82,10 @@ def test_duplicate_delivery_makes_one_artifact(
     run_cluster(
         lambda: (
             _job(job_id).status == JobStatus.COMPLETED
-            and _queue_depth(sqs_queue["queue_url"]) == (0, 0)
+            and sqs_depth(sqs_queue["queue_url"]) == (0, 0)
         )
     )
 
     assert VPRArtifact.objects.filter(job_id=job_id).count() == 1
     assert _job(job_id).attempts == 1
-    assert _queue_depth(sqs_queue["queue_url"]) == (0, 0)
+    assert sqs_depth(sqs_queue["queue_url"]) == (0, 0)

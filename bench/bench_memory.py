@@ -113,11 +113,7 @@ def measure(workers: int, endpoint: str, user: Any, services: common.Services) -
 
 def main() -> dict[str, Any]:
     with common.Services(NAME) as services:
-        endpoint = services.moto()
-        env = common.app_env(**common.aws_env(endpoint))
-        common.ensure_database(common.DEFAULT_DB, env)
-        common.manage(env, "setup_aws_resources")
-        common.django_setup(env)
+        endpoint = common.aws_app(services)["AWS_ENDPOINT_URL"]
         from django.contrib.auth import get_user_model
 
         common.create_bench_users(1)

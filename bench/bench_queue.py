@@ -61,14 +61,7 @@ def ms(a: datetime | None, b: datetime | None) -> float:
 
 def run_backend(backend: str) -> dict[str, Any]:
     with common.Services(f"{NAME}-{backend}") as services:
-        endpoint = services.moto()
-        env = common.app_env(
-            **{**common.aws_env(endpoint), "QUEUE_BACKEND": backend},
-            VPR_WORKERS=str(WORKERS),
-        )
-        common.ensure_database(common.DEFAULT_DB, env)
-        common.manage(env, "setup_aws_resources")
-        common.django_setup(env)
+        env = common.aws_app(services, QUEUE_BACKEND=backend, VPR_WORKERS=str(WORKERS))
         from django.contrib.auth import get_user_model
 
         from vpr_jobs.models import Job, JobStatus
@@ -208,8 +201,7 @@ def main() -> dict[str, Any]:
     }
     print(f"\nQueue overhead ({WORKERS} workers, zero-latency generator, results on S3/moto)")
     print(text)
-    for name, target in targets.items():
-        print(f"target {name}: {target['measured']} -> {'met' if target['met'] else 'NOT met'}")
+    common.print_targets(targets)
     return {
         "name": NAME,
         "method": {

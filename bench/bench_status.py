@@ -77,12 +77,7 @@ def make_jobs(users: list[tuple[int, str]]) -> dict[str, dict[int, list[str]]]:
 
 def main() -> dict[str, Any]:
     with common.Services(NAME) as services:
-        endpoint = services.moto()
-        env = common.app_env(**common.aws_env(endpoint))
-        env["DJANGO_SETTINGS_MODULE"] = "bench.bareapp.settings"
-        common.ensure_database(common.DEFAULT_DB, env)
-        common.manage(env, "setup_aws_resources")
-        common.django_setup(env)
+        env = common.aws_app(services, DJANGO_SETTINGS_MODULE="bench.bareapp.settings")
         common.truncate_jobs()
         users = common.create_bench_users(USERS)
         jobs = make_jobs(users)
@@ -168,8 +163,7 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
     text = common.table(headers, rows)
     print("\nStatus polling: medians over rounds (ratio = api / bare, paired per round)")
     print(text)
-    for name, target in targets.items():
-        print(f"target {name}: {target['measured']} -> {'met' if target['met'] else 'NOT met'}")
+    common.print_targets(targets)
     return {
         "name": NAME,
         "method": {

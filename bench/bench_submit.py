@@ -54,12 +54,7 @@ def query_profile() -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     with common.Services(NAME) as services:
-        endpoint = services.moto()
-        env = common.app_env(**common.aws_env(endpoint))
-        env["DJANGO_SETTINGS_MODULE"] = "bench.bareapp.settings"
-        common.ensure_database(common.DEFAULT_DB, env)
-        common.manage(env, "setup_aws_resources")
-        common.django_setup(env)
+        env = common.aws_app(services, DJANGO_SETTINGS_MODULE="bench.bareapp.settings")
         common.truncate_jobs()
         users = common.create_bench_users(USERS)
         profile = query_profile()
@@ -194,8 +189,7 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -
         f"\nSQL statements per submit: api {profile['api']['queries']}, "
         f"bare {profile['bare']['queries']}"
     )
-    for name, target in targets.items():
-        print(f"target {name}: {target['measured']} -> {'met' if target['met'] else 'NOT met'}")
+    common.print_targets(targets)
     return {
         "name": NAME,
         "method": {

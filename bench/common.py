@@ -101,6 +101,21 @@ def app_env(db: str = DEFAULT_DB, **extra: str) -> dict[str, str]:
     return env
 
 
+def aws_app(services: Services, **extra: str) -> dict[str, str]:
+    """Start moto, point the app at it (plus `extra`), migrate the bench database, create the
+    queues and bucket, and set Django up in this process. Returns the app's environment."""
+    env = app_env(**{**aws_env(services.moto()), **extra})
+    ensure_database(DEFAULT_DB, env)
+    manage(env, "setup_aws_resources")
+    django_setup(env)
+    return env
+
+
+def print_targets(targets: dict[str, dict[str, Any]]) -> None:
+    for name, target in targets.items():
+        print(f"target {name}: {target['measured']} -> {'met' if target['met'] else 'NOT met'}")
+
+
 def aws_env(endpoint: str) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": endpoint,

@@ -22,9 +22,9 @@ from tests.reliability.support import (
     TcpProxy,
     pid_alive,
     pids_connected_to,
-    queue_depth,
 )
 from tests.support.fake_anthropic import ok, slow
+from tests.support.queues import queue_depth
 from vpr_jobs import queue
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, VPRArtifact

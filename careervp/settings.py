@@ -159,6 +159,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = VPR_MAX_BODY_BYTES
 
 VPR_IDEMPOTENCY_WINDOW_SECONDS = _env_int("VPR_IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600, minimum=1)
 VPR_RESULT_URL_TTL_SECONDS = _env_int("VPR_RESULT_URL_TTL_SECONDS", 3600, minimum=1)
+# How long a status poll may reuse a positive S3 HEAD of the result (0: HEAD on every poll).
+VPR_RESULT_CHECK_CACHE_SECONDS = _env_int("VPR_RESULT_CHECK_CACHE_SECONDS", 30)
+# How long a process remembers a valid API token (0: database lookup on every request).
+VPR_AUTH_CACHE_SECONDS = _env_int("VPR_AUTH_CACHE_SECONDS", 60)
 VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)
 VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)
 VPR_WORKER_TIMEOUT_SECONDS = _env_int("VPR_WORKER_TIMEOUT_SECONDS", 300, minimum=5)
@@ -267,7 +271,7 @@ VPR_MODEL_PRICES = json.loads(_env("VPR_MODEL_PRICES") or "{}")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "vpr_jobs.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -296,8 +300,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Throttle counters live in the cache; a per-process cache is enough for one web instance.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters, known API tokens and recent S3 existence checks live in the cache; a
+# per-process cache is enough for one web instance (room for every active user's entries).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
 
 # --------------------------------------------------------------------------- security
 

@@ -57,6 +57,21 @@ def _generous_throttles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
+def move_cache_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Move the (locmem) cache's clock, and only it, `seconds` forward: expiries come due."""
+    import time
+    from types import SimpleNamespace
+
+    from django.core.cache.backends import locmem
+
+    def move(seconds: float) -> None:
+        later = time.time() + seconds
+        monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))
+
+    return move
+
+
+@pytest.fixture
 def make_user(django_user_model: Any) -> Callable[..., Any]:
     def make(username: str = "alice", **extra: Any) -> Any:
         return django_user_model.objects.create_user(username=username, password="pw", **extra)

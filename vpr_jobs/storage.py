@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.urls import reverse
@@ -59,6 +60,29 @@ def result_exists(key: str) -> bool:
     return bool(key) and _storage().exists(key)
 
 
+def result_exists_recently(key: str) -> bool:
+    """`result_exists`, reusing a positive answer for `VPR_RESULT_CHECK_CACHE_SECONDS`.
+
+    Status polls repeat every few seconds while lifecycle expiry is counted in days, and a
+    link handed out already outlives its object by up to its own TTL: a HEAD per poll bought
+    nothing but S3 requests. "Gone" is never remembered.
+    """
+    ttl = settings.VPR_RESULT_CHECK_CACHE_SECONDS
+    if not ttl:
+        return result_exists(key)
+    cache_key = _exists_cache_key(key)
+    if cache.get(cache_key):
+        return True
+    exists = result_exists(key)
+    if exists:
+        cache.set(cache_key, True, ttl)
+    return exists
+
+
+def _exists_cache_key(key: str) -> str:
+    return f"vpr:result-exists:{key}"
+
+
 def result_read(key: str) -> bytes:
     with _storage().open(key, "rb") as handle:
         return handle.read()
@@ -66,6 +90,7 @@ def result_read(key: str) -> bytes:
 
 def result_delete(key: str) -> None:
     _storage().delete(key)
+    cache.delete(_exists_cache_key(key))
 
 
 def result_link(*, key: str, user_id: Any, base_url: str = "") -> ResultLink:

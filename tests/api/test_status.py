@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core import signing
+from django.core.files.storage import storages
 from django.utils import timezone
 
 from vpr_jobs import storage
@@ -100,6 +101,36 @@ def test_result_gone_is_410(api: Any, completed_job_id: str):
     assert response.status_code == 410
     assert response.json()["error"] == "Result expired or deleted"
     assert response.json()["message"] == "Please regenerate the VPR"
+
+
+def test_existence_check_is_reused_for_a_while(
+    api: Any, completed_job_id: str, settings: Any, move_cache_clock: Any
+):
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
+    # Gone behind the app's back (an S3 lifecycle rule): polls trust the last HEAD a while...
+    storages["vpr_results"].delete(storage.result_key(completed_job_id))
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
+
+    # ...and no longer than VPR_RESULT_CHECK_CACHE_SECONDS.
+    move_cache_clock(settings.VPR_RESULT_CHECK_CACHE_SECONDS + 1)
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
+
+
+def test_result_deleted_by_the_app_is_410_at_once(api: Any, completed_job_id: str):
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
+    storage.result_delete(storage.result_key(completed_job_id))
+
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
+
+
+def test_existence_check_on_every_poll_when_reuse_is_off(
+    api: Any, completed_job_id: str, settings: Any
+):
+    settings.VPR_RESULT_CHECK_CACHE_SECONDS = 0
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
+    storages["vpr_results"].delete(storage.result_key(completed_job_id))
+
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
 
 
 def test_failed_job_is_200_with_error(api: Any, job_id: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -422,6 +423,7 @@ def job_reset_for_dlq_requeue(*, job_id: UUID | str) -> OpResult:
 class SweepReport:
     resent: int = 0
     send_errors: int = 0
+    deferred: int = 0
     failed_exhausted: int = 0
     released: int = 0
 
@@ -429,18 +431,32 @@ class SweepReport:
         return dict(self.__dict__)
 
 
-def jobs_sweep(*, limit: int = 500) -> SweepReport:
+def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> SweepReport:
     """The safety net (every minute): nothing stays PENDING unsent or PROCESSING forever.
 
     Each job is taken with a conditional UPDATE, so sweepers on many instances never act on
-    the same job twice.
+    the same job twice. A job waiting longer than the visibility timeout is not proof of a
+    lost message when the queue has a backlog: only as many are re-sent as the queue lacks
+    messages for sent PENDING jobs, or a backlog would be duplicated every minute. Re-sending
+    stops after `budget_seconds` (half the worker timeout), so the sweep task is never killed
+    mid-way; what is left is `deferred` to the next sweep.
     """
     now = timezone.now()
+    deadline = time.monotonic() + (
+        settings.VPR_WORKER_TIMEOUT_SECONDS / 2 if budget_seconds is None else budget_seconds
+    )
     report = SweepReport()
-    due = (Job.objects.never_sent(now) | Job.objects.sent_but_unclaimed(now)).order_by(
-        "created_at"
-    )  # oldest first, so a backlog cannot starve the longest-waiting jobs
-    for job_id, enqueued_at in due.values_list("pk", "enqueued_at")[:limit]:
+    # Oldest first, so a backlog cannot starve the longest-waiting jobs.
+    due = list(
+        Job.objects.never_sent(now).order_by("created_at").values_list("pk", "enqueued_at")[:limit]
+    )
+    unclaimed = Job.objects.sent_but_unclaimed(now).order_by("created_at")
+    if candidates := list(unclaimed.values_list("pk", "enqueued_at")[: limit - len(due)]):
+        due += candidates[: _messages_missing()]
+    for index, (job_id, enqueued_at) in enumerate(due):
+        if time.monotonic() > deadline:
+            report.deferred = len(due) - index
+            break
         # Claim the re-send by moving enqueued_at; a concurrent sweeper's UPDATE then misses.
         if not _transition(
             job_id, Q(enqueued_at=enqueued_at, status=JobStatus.PENDING), enqueued_at=now
@@ -465,6 +481,16 @@ def jobs_sweep(*, limit: int = 500) -> SweepReport:
     if any(report.as_dict().values()):
         job_logger(__name__, "-").info("sweep", extra=report.as_dict())
     return report
+
+
+def _messages_missing() -> int:
+    """How many sent PENDING jobs the queue holds no message for, at least.
+
+    Unknown queue depth (the broker did not answer) counts as an empty queue: re-sending a
+    job twice is harmless (the claim is conditional), never re-sending a lost one is not.
+    """
+    sent = Job.objects.filter(status=JobStatus.PENDING, enqueued_at__isnull=False).count()
+    return max(0, sent - (queue.jobs_queue_depth() or 0))
 
 
 @dataclass

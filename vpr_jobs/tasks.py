@@ -146,6 +146,14 @@ def _retry_or_give_up(job: Job, error: str, spent: dict[str, Any]) -> None:
     raise TransientJobError(error)
 
 
-def sweep_jobs() -> dict[str, int]:
-    """Scheduled every minute by django-q2 (see the `sweep_schedule` migration)."""
-    return services.jobs_sweep().as_dict()
+def sweep_jobs() -> dict[str, Any]:
+    """Scheduled every minute by django-q2 (see the `sweep_schedule` migration).
+
+    Never raises: a failed sweep is not worth a redelivery (the next one is a minute away)
+    and a raising task's message would end in the dead-letter queue.
+    """
+    try:
+        return services.jobs_sweep().as_dict()
+    except Exception as exc:  # noqa: BLE001 (whatever it was, the next sweep tries again)
+        job_logger(__name__, "-").exception("sweep failed")
+        return {"error": f"{type(exc).__name__}: {exc}"}

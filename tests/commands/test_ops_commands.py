@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 from django_q.models import OrmQ
 
 from tests.support.queues import sqs_depth
-from vpr_jobs import queue
+from vpr_jobs import queue, services
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, VPRArtifact
-from vpr_jobs.tasks import process_vpr_job
+from vpr_jobs.tasks import process_vpr_job, sweep_jobs
 
 
 def run(name: str, *args: str) -> str:
@@ -105,6 +106,63 @@ def test_sweep_is_idempotent(make_job: Any):
 
 
 @pytest.mark.django_db
+def test_sweep_leaves_a_backlog_alone_and_resends_only_what_the_queue_lacks(
+    make_job: Any, settings: Any
+):
+    waited = ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120)
+    backlog = [make_job(enqueued_at=waited) for _ in range(3)]
+    # A long queue: every job waited past the visibility timeout, every message is there.
+    assert "re-sent 0" in run("sweep_jobs")
+    assert OrmQ.objects.count() == 3
+
+    OrmQ.objects.first().delete()  # one message lost
+
+    assert "re-sent 1" in run("sweep_jobs")
+    assert OrmQ.objects.count() == 3
+    resent = [job for job in backlog if Job.objects.get(pk=job.pk).enqueued_at != waited]
+    assert len(resent) == 1
+
+
+@pytest.mark.django_db
+def test_sweep_stops_resending_at_its_time_budget_and_still_fails_expired_leases(
+    make_job: Any, settings: Any
+):
+    for _ in range(2):
+        make_job(enqueued_at=None, created_at=ago(minutes=5))
+    make_job(
+        status=JobStatus.PROCESSING,
+        attempts=settings.VPR_MAX_ATTEMPTS,
+        started_at=ago(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 5),
+    )
+
+    report = services.jobs_sweep(budget_seconds=0)
+
+    assert (report.resent, report.deferred, report.failed_exhausted) == (0, 2, 1)
+    assert Job.objects.filter(enqueued_at__isnull=True).count() == 2  # next sweep's work
+
+
+@pytest.mark.django_db
+def test_the_scheduled_sweep_never_raises(monkeypatch: Any):
+    # Patched: a database failure in the middle of a sweep cannot be staged for real here.
+    def broken(**kwargs: Any) -> None:
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(services, "jobs_sweep", broken)
+
+    assert sweep_jobs() == {"error": "DatabaseError: connection lost"}
+
+
+@pytest.mark.django_db
+def test_jobs_queue_depth_counts_waiting_and_held_sqs_messages(sqs_queue: dict):
+    sqs = aws.client("sqs")
+    for body in ("a", "b", "c"):
+        sqs.send_message(QueueUrl=sqs_queue["queue_url"], MessageBody=body)
+    sqs.receive_message(QueueUrl=sqs_queue["queue_url"], MaxNumberOfMessages=1)
+
+    assert queue.jobs_queue_depth() == 3
+
+
+@pytest.mark.django_db
 def test_sweep_is_scheduled_every_minute_by_a_migration():
     """The migration's own function, run here: transactional tests truncate migrated rows."""
     import importlib
@@ -123,13 +181,13 @@ def test_sweep_is_scheduled_every_minute_by_a_migration():
         1,
         -1,
     )
-    assert process_sweep_result_keys() == {"resent", "send_errors", "failed_exhausted", "released"}
-
-
-def process_sweep_result_keys() -> set[str]:
-    from vpr_jobs.tasks import sweep_jobs
-
-    return set(sweep_jobs())
+    assert set(sweep_jobs()) == {
+        "resent",
+        "send_errors",
+        "deferred",
+        "failed_exhausted",
+        "released",
+    }
 
 
 # --------------------------------------------------------------------------- retry_jobs

@@ -10,7 +10,8 @@ from vpr_jobs import services
 class Command(BaseCommand):
     help = (
         "Safety net for jobs the queue lost: re-send PENDING jobs that were never enqueued (or "
-        "were enqueued longer ago than the visibility timeout and never claimed), fail "
+        "were enqueued longer ago than the visibility timeout and never claimed, as many as "
+        "the queue lacks messages for), fail "
         "PROCESSING jobs whose lease expired on their last attempt, and release PROCESSING "
         "jobs whose message is gone. Runs every minute from django-q2's scheduler; safe to "
         "run by hand and on many instances at once."
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"re-sent {report.resent}, send errors {report.send_errors}, "
+                f"deferred to the next sweep {report.deferred}, "
                 f"failed (retries exhausted) {report.failed_exhausted}, "
                 f"released for re-send {report.released}"
             )

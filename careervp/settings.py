@@ -81,8 +81,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_q",
+    # Before django_q: its `qcluster` command is overridden (preloads the task's modules).
     "vpr_jobs",
+    "django_q",
 ]
 
 MIDDLEWARE = [
@@ -198,7 +199,9 @@ Q_CLUSTER: dict = {
     # The task records its own failures; a raised exception means "redeliver me", so
     # failures are not acknowledged and the broker redelivers after `retry`.
     "ack_failures": False,
-    "save_limit": 1000,
+    # Successes are not kept: the Job row is the record. (django-q2's pruning at any positive
+    # limit locks and loads every kept success on each task: the largest per-job cost.)
+    "save_limit": -1,
     "catch_up": False,
     "label": "Task queue",
 }

@@ -115,8 +115,10 @@ def _poison_then_a_real_job(submit: Any, sqs_queue: dict) -> str:
 
 
 def test_poison_messages_never_crash_a_worker_and_a_real_job_still_completes(
-    submit: Any, sqs_queue: dict, run_cluster: Any
+    submit: Any, sqs_queue: dict, run_cluster: Any, monkeypatch: Any
 ):
+    # Successes are not kept in production (save_limit -1); here they are the evidence.
+    monkeypatch.setattr(Conf, "SAVE_LIMIT", 0)
     job_id = _poison_then_a_real_job(submit, sqs_queue)
 
     run_cluster(

@@ -9,7 +9,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ["submit", "status", "queue", "memory", "cost", "scale"]
+BENCHMARKS = ["submit", "status", "queue", "fvs", "memory", "cost", "scale"]
 
 
 def main() -> int:

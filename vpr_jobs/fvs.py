@@ -49,19 +49,22 @@ and tests.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from vpr_jobs.schemas import CV, GapResponse, JobPosting, VPRDocument
+from vpr_jobs.schemas import CV, Education, GapResponse, JobPosting, VPRDocument
 
 __all__ = [
     "FVSResult",
@@ -239,6 +242,90 @@ _STYLE_RE = re.compile(
 
 # --------------------------------------------------------------------------- text helpers
 
+# Speed. Most checks are regex scans of every field; sre cannot skip ahead in patterns that
+# open with a look-behind or a case-insensitive alternation, so each scan costs ~10 us.
+# Before a scan, `_Words` (the field's letter runs) tells cheaply whether the scan can match
+# at all; every key set below names, per pattern, letter runs that any match must contain
+# as whole runs, so a skipped scan is one that would have found nothing (same verdicts).
+# Pure string helpers are memoised (`_CACHED`, bounded) because the same names and titles
+# are compared many times per report; `_clear_caches()` empties them (benchmarks, tests).
+
+# Non-ASCII characters that re.IGNORECASE equates with an ASCII letter (dotted capital I,
+# dotless i, long s, Kelvin sign): in a text holding one, lower-cased runs could miss a
+# case-insensitive match, so no case-insensitive scan is skipped.
+_CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
+_LETTER_RUN_RE = re.compile(r"[A-Za-z]+")
+_DIGIT_RE = re.compile(r"\d")
+
+
+class _Words:
+    """The maximal ASCII letter runs of a text, to rule out regex scans that cannot match.
+
+    A pattern whose matches always contain the run "certified" between non-letters cannot
+    match a text without that run. `folded` (the runs lower-cased) is None when the text has
+    a `_CASE_TWINS` character: then case-insensitive patterns are always scanned."""
+
+    __slots__ = ("_names", "cased", "folded", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cased = frozenset(_LETTER_RUN_RE.findall(text))
+        twins = not text.isascii() and not _CASE_TWINS.isdisjoint(text)
+        # Without twins, lower() maps ASCII letters among themselves and nothing onto them.
+        self.folded = None if twins else frozenset(map(str.lower, self.cased))
+        self._names: list[re.Match[str]] | None = None
+
+    def names(self) -> list[re.Match[str]]:
+        """The capitalised runs (`_RUN_RE`) of the text, found once for all checks."""
+        if self._names is None:
+            self._names = list(_RUN_RE.finditer(self.text))
+        return self._names
+
+    def any_cased(self, keys: frozenset[str]) -> bool:
+        """Whether a case-sensitive pattern with these `keys` may match."""
+        return not keys.isdisjoint(self.cased)
+
+    def any_folded(self, keys: frozenset[str]) -> bool:
+        """Whether a case-insensitive pattern with these lower-case `keys` may match."""
+        folded = self.folded
+        return folded is None or not keys.isdisjoint(folded)
+
+    def has_phrase(self, index: dict[str, list[frozenset[str]]]) -> bool:
+        """Whether a case-insensitive phrase of `index` (its runs, under its longest run)
+        may occur: all its runs are in the text."""
+        folded = self.folded
+        if folded is None:
+            return True
+        return any(runs <= folded for key in folded & index.keys() for runs in index[key])
+
+
+def _may_contain_folded(text: str, keys: frozenset[str]) -> bool:
+    """`_Words(text).any_folded(keys)` without the rest of `_Words`."""
+    if not text.isascii() and not _CASE_TWINS.isdisjoint(text):
+        return True
+    return not keys.isdisjoint(_LETTER_RUN_RE.findall(text.lower()))
+
+
+def _matches_at(
+    regex: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """What `regex.finditer(text)` yields when `starts` (ascending) holds every position a
+    match can start at and no match is empty: one anchored attempt per start, no scan.
+    (A look-behind still sees the text before the start.)"""
+    end = 0
+    for pos in starts:
+        if pos >= end and (m := regex.match(text, pos)):
+            yield m
+            end = m.end()
+
+
+def _by_longest_run(phrases: Sequence[str]) -> dict[str, list[int]]:
+    """Indexes of `phrases` under the longest letter run of each."""
+    index: dict[str, list[int]] = {}
+    for i, phrase in enumerate(phrases):
+        index.setdefault(max(_LETTER_RUN_RE.findall(phrase), key=len), []).append(i)
+    return index
+
 
 def _fold(text: str) -> str:
     """Unicode-normalised, lower-cased, with typographic quotes and dashes made plain."""
@@ -252,33 +339,48 @@ def _squash(text: str) -> str:
     return "".join(ch for ch in _fold(text) if ch.isalnum())
 
 
-def _org_tokens(name: str) -> list[str]:
-    """Significant lower-case tokens of an organisation name ("Monday.com Ltd" -> [monday])."""
+@lru_cache(maxsize=4096)
+def _org_tokens(name: str) -> tuple[str, ...]:
+    """Significant lower-case tokens of an organisation name ("Monday.com Ltd" -> (monday,))."""
     text = _fold(name).replace("&", " and ")
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\.(?:com|io|ai|co|org|net)\b", "", text)
     tokens = [t for t in re.split(r"[^\w]+", text) if t]
-    return [t for t in tokens if t not in _NAME_STOPWORDS and t not in _LEGAL_SUFFIXES]
+    return tuple(t for t in tokens if t not in _NAME_STOPWORDS and t not in _LEGAL_SUFFIXES)
 
 
-def _initials(tokens: Sequence[str]) -> set[str]:
+@lru_cache(maxsize=4096)
+def _initials(tokens: tuple[str, ...]) -> frozenset[str]:
     """Acronyms of every run of two or more tokens: "Tel Aviv University" -> {"ta", "av", "tau"}."""
     out = set()
     for i in range(len(tokens)):
         for j in range(i + 2, len(tokens) + 1):
             out.add("".join(t[0] for t in tokens[i:j]))
-    return out
+    return frozenset(out)
 
 
-def _joined_runs(tokens: Sequence[str]) -> set[str]:
+@lru_cache(maxsize=4096)
+def _joined_runs(tokens: tuple[str, ...]) -> frozenset[str]:
     """Every contiguous run of tokens written without spaces: [check, point] -> checkpoint."""
-    return {"".join(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1)}
+    n = len(tokens)
+    return frozenset("".join(tokens[i:j]) for i in range(n) for j in range(i + 1, n + 1))
 
 
-def _ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b).ratio()
+def _similar(a: str, b: str, threshold: float) -> bool:
+    """`SequenceMatcher(None, a, b).ratio() >= threshold`, without difflib when one of its
+    cheap upper bounds (length, then shared characters: `real_quick_ratio`, `quick_ratio`,
+    same formula) is already below `threshold`; most pairs of unrelated names stop there."""
+    length = len(a) + len(b)
+    if not length:
+        return 1.0 >= threshold
+    if 2.0 * min(len(a), len(b)) / length < threshold:
+        return False
+    if 2.0 * sum((Counter(a) & Counter(b)).values()) / length < threshold:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= threshold
 
 
+@lru_cache(maxsize=4096)
 def org_matches(candidate: str, allowed: str) -> bool:
     """Whether `candidate` names the organisation `allowed`, tolerating case, punctuation,
     legal suffixes, ".com", acronyms, a missing or one extra word, and small typos."""
@@ -293,10 +395,11 @@ def org_matches(candidate: str, allowed: str) -> bool:
         return True  # "Checkpoint" is "Check Point (Software)".
     if len(a) == 1 and (squash_a in _initials(b) or squash_b in _initials(a)):
         return True
-    return len(squash_a) >= 4 and _ratio(squash_a, squash_b) >= 0.88
+    return len(squash_a) >= 4 and _similar(squash_a, squash_b, 0.88)
 
 
-def _title_tokens(title: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _title_tokens(title: str) -> tuple[str, ...]:
     """Lower-case title words with abbreviations expanded ("Sr. Eng" -> senior engineer)."""
     text = _fold(title)
     for short, long in (("vice president", "vp"), ("vice-president", "vp")):
@@ -309,9 +412,10 @@ def _title_tokens(title: str) -> list[str]:
         if not word or word in {"a", "an", "the", "and", "of"}:
             continue
         words += _TITLE_ABBREVIATIONS.get(word, word).split()
-    return words
+    return tuple(words)
 
 
+@lru_cache(maxsize=4096)
 def title_matches(candidate: str, role: str) -> bool:
     """Whether `candidate` is `role` in other words: case, abbreviations, a dropped or one extra
     plain word and small typos are fine; an added seniority word ("Senior", "Head") is not."""
@@ -322,7 +426,7 @@ def title_matches(candidate: str, role: str) -> bool:
         return False
     if c <= r or (r <= c and len(c - r) <= 1):
         return True
-    return _ratio(" ".join(sorted(c)), " ".join(sorted(r))) >= 0.85
+    return _similar(" ".join(sorted(c)), " ".join(sorted(r)), 0.85)
 
 
 def _names_match(a: str, b: str) -> bool:
@@ -330,7 +434,16 @@ def _names_match(a: str, b: str) -> bool:
     ta, tb = set(_org_tokens(a)), set(_org_tokens(b))
     if not ta or not tb:
         return False
-    return ta <= tb or tb <= ta or _ratio(_squash(a), _squash(b)) >= 0.85
+    return ta <= tb or tb <= ta or _similar(_squash(a), _squash(b), 0.85)
+
+
+_CACHED = (_org_tokens, _initials, _joined_runs, org_matches, _title_tokens, title_matches)
+
+
+def _clear_caches() -> None:
+    """Forget every memoised string helper (benchmarks measure verify() from cold)."""
+    for cached in _CACHED:
+        cached.cache_clear()
 
 
 # --------------------------------------------------------------------------- numbers
@@ -380,6 +493,8 @@ _WORD_NUMBER_RE = re.compile(
     r"(?:\s(?P<wscale>thousand|million|billion))?\b",
     re.IGNORECASE,
 )
+# Every match of `_WORD_NUMBER_RE` starts with one of these words as a whole letter run.
+_NUMBER_WORD_KEYS = frozenset(_UNITS) | frozenset(_TENS)
 # "three reasons", "two key strengths": structure of the prose, not a claim about the candidate.
 _DISCOURSE_NOUNS = {
     "reasons",
@@ -414,16 +529,32 @@ def _key(value: float) -> float:
     return round(value, 4)
 
 
+def _number_word(word: str) -> str:
+    """The table key of a spelled number the (case-insensitive) regex matched: it also
+    matches the Turkish dotless and dotted I ("n\u0131ne"), which casefold() keeps apart."""
+    return word.casefold().replace("i\u0307", "i").replace("\u0131", "i")
+
+
 def extract_numbers(
     text: str, *, words: bool = True, include_one: bool = False
 ) -> list[NumberMention]:
     """Numeric claims in `text`: "1,200", "96%", "$2M", "2 million", "4.6", years, and (with
     `words`) spelled-out numbers "two".."ninety-nine" optionally scaled ("two million")."""
+    return _extract_numbers(text, words=words, include_one=include_one, runs=None)
+
+
+def _extract_numbers(
+    text: str, *, words: bool, include_one: bool, runs: _Words | None
+) -> list[NumberMention]:
+    """`extract_numbers`, given the `_Words` of `text` when already known (`text` ASCII, so
+    NFKC leaves it as it is; runs of a text `text` was made from by blanking spans will do)."""
     text = unicodedata.normalize("NFKC", text)
-    # "2021-03" is a year and a month, not the numbers 2021 and 3.
-    text = _YEAR_MONTH_RE.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - 4), text)
     found: list[NumberMention] = []
-    for m in _NUMBER_RE.finditer(text):
+    has_digit = _DIGIT_RE.search(text) is not None  # Figures and "2021-03" need a digit.
+    if has_digit:
+        # "2021-03" is a year and a month, not the numbers 2021 and 3.
+        text = _YEAR_MONTH_RE.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - 4), text)
+    for m in _NUMBER_RE.finditer(text) if has_digit else ():
         raw = m.group("int").replace(",", "")
         value = float(f"{raw}.{m.group('frac')}") if m.group("frac") else float(raw)
         scale_word = (m.group("wscale") or m.group("scale") or "").casefold()
@@ -444,14 +575,16 @@ def extract_numbers(
                 m.end(),
             )
         )
-    if words:
+    if words and (
+        runs.any_folded(_NUMBER_WORD_KEYS) if runs else _may_contain_folded(text, _NUMBER_WORD_KEYS)
+    ):
         for m in _WORD_NUMBER_RE.finditer(text):
             if m.group("unit"):
-                value = float(_UNITS[m.group("unit").casefold()])
+                value = float(_UNITS[_number_word(m.group("unit"))])
             else:
-                value = float(_TENS[m.group("tens").casefold()])
+                value = float(_TENS[_number_word(m.group("tens"))])
                 if m.group("tu"):
-                    value += _UNITS[m.group("tu").casefold()]
+                    value += _UNITS[_number_word(m.group("tu"))]
             if value == 1 and not include_one:
                 continue
             if m.group("wscale"):
@@ -536,6 +669,11 @@ class _Sources:
     folded_text: str = ""
     folded_segments: set[str] = field(default_factory=set)
     skill_text: str = ""
+    org_acronyms: frozenset[str] = frozenset()
+    cv_degrees: list[tuple[str, Education]] = field(default_factory=list)
+    # Answers already computed for this verification (the same names recur across fields).
+    name_occurs: dict[str, bool] = field(default_factory=dict)
+    skill_known: dict[str, bool] = field(default_factory=dict)
 
 
 _CAP_RUN_ABBR = "|".join(f"(?<={a})" for a in ("Sr", "Jr", "Inc", "Ltd", "Co", "Corp", "St"))
@@ -546,6 +684,16 @@ _WORD = (
 )
 _RUN = rf"{_WORD}(?:[ \t]+(?:(?:of|for|and|&|de)[ \t]+)?{_WORD})*"
 _RUN_RE = re.compile(_RUN)
+
+
+_GENERIC_WORDS = frozenset(
+    _MONTHS
+    | _LANGUAGES
+    | _GENERIC_NAME_WORDS
+    | {_fold(term) for term in _SKILL_LEXICON}
+    | _TITLE_HEADS
+    | {f"{head}s" for head in _TITLE_HEADS}
+)
 
 
 def _build_sources(
@@ -585,13 +733,16 @@ def _build_sources(
     src.folded_segments = {_fold(segment).strip(" .") for segment in src.all_segments}
     src.skill_text = _fold("\n".join(src.cv_segments + src.gap_segments))
 
-    for segment in src.all_segments:
-        mentions = extract_numbers(segment, include_one=True)
+    normalised = [unicodedata.normalize("NFKC", segment) for segment in src.all_segments]
+    # One look for spelled-out numbers in all the sources instead of one per segment.
+    spelled = _may_contain_folded("\n".join(normalised), _NUMBER_WORD_KEYS)
+    for segment in normalised:
+        mentions = extract_numbers(segment, words=spelled, include_one=True)
         for n in mentions:
             src.numbers |= n.values
             if n.is_year:
                 src.years.add(int(min(n.values)))
-        src.numbers |= _derived_numbers(unicodedata.normalize("NFKC", segment), mentions)
+        src.numbers |= _derived_numbers(segment, mentions)
     for exp in cv.experience:
         src.years.add(int(exp.start_date[:4]))
         if exp.end_date:
@@ -619,16 +770,21 @@ def _build_sources(
             src.cert_acronyms |= _initials(tokens)
             src.cert_acronyms |= {_fold(w) for w in re.findall(r"\b[A-Z]{2,}\b", part)}
     src.generic_words = (
-        _MONTHS
-        | _LANGUAGES
-        | _GENERIC_NAME_WORDS
-        | {_fold(lang) for lang in cv.languages}
-        | {_fold(term) for term in _SKILL_LEXICON}
-        | set(_org_tokens(cv.full_name))
-        | _TITLE_HEADS
-        | {f"{head}s" for head in _TITLE_HEADS}
+        _GENERIC_WORDS | {_fold(lang) for lang in cv.languages} | set(_org_tokens(cv.full_name))
     )
+    src.org_acronyms = frozenset().union(*(_initials(_org_tokens(org)) for org in src.orgs))
+    for edu in cv.education:
+        keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
+        src.cv_degrees += [(key, edu) for key in keys if key]
     return src
+
+
+def _name_in_sources(phrase: str, src: _Sources) -> bool:
+    """`_occurs_as_name(phrase, src.all_segments)`, computed once per phrase and source."""
+    known = src.name_occurs.get(phrase)
+    if known is None:
+        known = src.name_occurs[phrase] = _occurs_as_name(phrase, src.all_segments)
+    return known
 
 
 def _occurs_as_name(phrase: str, segments: Iterable[str]) -> bool:
@@ -666,6 +822,8 @@ def _mask_source_quotes(text: str, src: _Sources) -> str:
         )
         return " " * len(m.group(0)) if quoted and verbatim else m.group(0)
 
+    if '"' not in text and "\u201c" not in text and "\u201e" not in text:
+        return text  # Every quotation opens with one of these.
     return _QUOTE_RE.sub(blank, text)
 
 
@@ -740,9 +898,17 @@ _PLAN_RE = re.compile(
 )
 
 
-def _check_numbers(tf: TextField, src: _Sources, out: _Collector) -> None:
-    text = _PLAN_RE.sub(lambda m: " " * len(m.group(0)), tf.text)
-    for n in extract_numbers(text):
+# A plan starts with one of these words, or is "30-60-90" (digits).
+_PLAN_KEYS = frozenset({"first", "next", "within", "over"})
+
+
+def _check_numbers(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
+    text = tf.text
+    if words.any_folded(_PLAN_KEYS) or _DIGIT_RE.search(text):
+        text = _PLAN_RE.sub(lambda m: " " * len(m.group(0)), text)
+    for n in _extract_numbers(
+        text, words=True, include_one=False, runs=words if text.isascii() else None
+    ):
         if n.is_year:
             if int(min(n.values)) not in src.years:
                 out.add(
@@ -771,6 +937,9 @@ def _check_numbers(tf: TextField, src: _Sources, out: _Collector) -> None:
 # Hebrew prefixes glued to a Latin-script name: "ב-Wix" (at Wix), "כ-Training Coordinator" (as).
 _HE_AT = r"(?<![\u0590-\u05ff])\u05d5?\u05d1-?(?=[A-Z])"
 _HE_AS = r"(?<![\u0590-\u05ff])\u05d5?\u05db-?(?=[A-Z])"
+# Every `_HE_AT` / `_HE_AS` match contains one of these (a literal first: a fast search).
+_HE_AT_HINT_RE = re.compile("\u05d1-?[A-Z]")
+_HE_AS_HINT_RE = re.compile("\u05db-?[A-Z]")
 _ORG_TRIGGER_RE = re.compile(
     r"(?<![\w-])(?:(?i:ex)-|(?P<trigger>(?i:at|with|for|from|by|joined|joining|join"
     r"|joins|former|graduate of|graduated from|alumna of|alumnus of|studied at))[ \t]+"
@@ -803,7 +972,7 @@ def _org_known(name: str, src: _Sources) -> bool:
         return True
     if any(org_matches(name, allowed) for allowed in src.orgs):
         return True
-    return _occurs_as_name(name, src.all_segments)
+    return _name_in_sources(name, src)
 
 
 def _unknown_org_parts(name: str, src: _Sources) -> list[str]:
@@ -830,21 +999,73 @@ def _is_target(name: str, src: _Sources) -> bool:
     )
 
 
-def _check_organisations(tf: TextField, src: _Sources, out: _Collector) -> None:
+# Every `_ORG_TRIGGER_RE` match starts with one of these words, or has a Hebrew bet prefix.
+_ORG_TRIGGER_KEYS = frozenset(
+    {"ex", "at", "with", "for", "from", "by", "joined", "joining", "join", "joins", "former"}
+    | {"graduate", "graduated", "alumna", "alumnus", "studied"}
+)
+_PRIOR_WORD_RE = re.compile(r"[A-Za-z][A-Za-z.']*")
+
+
+def _word_before(text: str, starts: list[int], ends: list[int], pos: int) -> str:
+    """The last `_PRIOR_WORD_RE` word of `text[:pos]`, from the matches of the whole text
+    (`starts`, `ends`): the last one starting before `pos`, cut at `pos`."""
+    i = bisect.bisect_left(starts, pos) - 1
+    return text[starts[i] : min(ends[i], pos)] if i >= 0 else ""
+
+
+def _cue_matches(
+    regex: re.Pattern[str],
+    text: str,
+    words: _Words,
+    cues: frozenset[str],
+    hebrew: re.Pattern[str],
+) -> Iterable[re.Match[str]]:
+    """`regex.finditer(text)` for a pattern whose matches start with a word of `cues` (as a
+    whole letter run: the pattern's look-behind excludes a letter before it) or contain the
+    `hebrew` prefix: a match is tried only where a cue occurs, unless the prefix does."""
+    if hebrew.search(text) or words.folded is None:
+        return regex.finditer(text)
+    present = cues & words.folded
+    if not present:
+        return ()
+    # Without `_CASE_TWINS`, lower() keeps every character in place (one for one).
+    low = text.lower()
+    starts = sorted(i for cue in present for i in _occurrences(low, cue))
+    return _matches_at(regex, text, starts)
+
+
+def _occurrences(text: str, sub: str) -> Iterator[int]:
+    i = text.find(sub)
+    while i >= 0:
+        yield i
+        i = text.find(sub, i + 1)
+
+
+def _check_organisations(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
     spans: list[tuple[int, int]] = []
     candidates: list[tuple[str, str, int]] = []  # (name, word before the trigger, start)
-    for m in _ORG_TRIGGER_RE.finditer(tf.text):
-        words = re.findall(r"[A-Za-z][A-Za-z.']*", tf.text[: m.start()])
-        before = re.sub(r"[.']|'s$", "", _fold(words[-1])) if words else ""
+    triggers = _cue_matches(_ORG_TRIGGER_RE, tf.text, words, _ORG_TRIGGER_KEYS, _HE_AT_HINT_RE)
+    word_starts: list[int] = []
+    word_ends: list[int] = []
+    for m in triggers:
+        if not word_starts:
+            for w in _PRIOR_WORD_RE.finditer(tf.text):
+                word_starts.append(w.start())
+                word_ends.append(w.end())
+        word = _word_before(tf.text, word_starts, word_ends, m.start())
+        before = re.sub(r"[.']|'s$", "", _fold(word)) if word else ""
         trigger = _fold(m.group("trigger") or "")
         if trigger in _WEAK_TRIGGERS and before not in _AFFILIATION_WORDS:
             continue
         candidates.append((m.group("org"), before, m.start()))
         spans.append(m.span("org"))
-    for m in _RUN_RE.finditer(tf.text):
-        words = [_fold(w).strip(".") for w in m.group(0).split()]
-        is_org = words[-1] in _ORG_SUFFIXES or (
-            words[0] in _ORG_PREFIXES and len(words) > 2 and words[1] == "of"
+    for m in words.names():
+        parts = m.group(0).split()
+        is_org = _fold(parts[-1]).strip(".") in _ORG_SUFFIXES or (
+            len(parts) > 2
+            and _fold(parts[0]).strip(".") in _ORG_PREFIXES
+            and _fold(parts[1]).strip(".") == "of"
         )
         if is_org and not any(s <= m.start() < e for s, e in spans):
             candidates.append((m.group(0), "", m.start()))
@@ -891,30 +1112,41 @@ def _has_title_head(title: str) -> bool:
     return any(w in _TITLE_HEADS for w in re.split(r"[^\w-]+", _fold(title)))
 
 
-def _title_candidates(text: str) -> Iterator[tuple[str, str, str | None]]:
+# Every match of `_TITLE_CUE_RE` and `_LOWER_TITLE_RE` starts with one of these words (or
+# with the Hebrew kaf prefix of `_HE_AS`).
+_TITLE_CUE_KEYS = frozenset(
+    {"served", "worked", "working", "hired", "promoted", "appointed", "became", "as"}
+)
+_AT_KEYS = frozenset({"at", "with"})
+
+
+def _title_candidates(text: str, words: _Words) -> Iterator[tuple[str, str, str | None]]:
     """(title, cue, organisation after "at") for every job title the text claims."""
     seen: set[int] = set()
     for regex in (_TITLE_CUE_RE, _LOWER_TITLE_RE):
-        for m in regex.finditer(text):
+        for m in _cue_matches(regex, text, words, _TITLE_CUE_KEYS, _HE_AS_HINT_RE):
             if m.start("title") in seen or not _has_title_head(m.group("title")):
                 continue
             seen.add(m.start("title"))
             at = _AT_ORG_RE.match(text, m.end("title"))
             cue = _fold(m.group("cue") or "")
             yield m.group("title"), cue, at.group("org") if at else None
-    for m in _RUN_RE.finditer(text):
+    # `_AT_ORG_RE` needs "at" or "with" as whole runs, or a Hebrew bet.
+    at_cue = words.any_folded(_AT_KEYS) or _HE_AT_HINT_RE.search(text) is not None
+    for m in words.names() if at_cue else ():
         at = _AT_ORG_RE.match(text, m.end())
         if at and m.start() not in seen and _has_title_head(m.group(0)):
             seen.add(m.start())
             yield m.group(0), "", at.group("org")
-    for m in _POSSESSIVE_TITLE_RE.finditer(text):  # "Wix's L&D Team Lead"
+    possessive = "'s" in text or "\u2019s" in text
+    for m in _POSSESSIVE_TITLE_RE.finditer(text) if possessive else ():  # "Wix's L&D Team Lead"
         if m.start("title") not in seen and _has_title_head(m.group("title")):
             seen.add(m.start("title"))
             yield m.group("title"), "", m.group("org")
 
 
-def _check_titles(tf: TextField, src: _Sources, out: _Collector) -> None:
-    for title, cue, org in _title_candidates(tf.text):
+def _check_titles(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
+    for title, cue, org in _title_candidates(tf.text, words):
         # "Senior Backend Engineer at Monday.com and Software Engineer at Playtika": the
         # organisation is the first name of the list, the title the last one before "at".
         org = _clean_name(re.split(r"\s+and\s+|,\s*", org)[0]) if org else None
@@ -1035,16 +1267,25 @@ def _degrees_in(text: str) -> Iterator[tuple[str, str, str | None]]:
         yield m.group("deg"), _degree_key(m.group("deg")), follow.group("field") if follow else None
 
 
-def _check_degrees(tf: TextField, src: _Sources, out: _Collector) -> None:
-    cv_degrees = []
-    for edu in src.cv.education:
-        keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
-        cv_degrees += [(key, edu) for key in keys if key]
+# The first letter run of every `_DEGREE_RE` match, as written (case-sensitive branches) and
+# lower-cased (case-insensitive branches).
+_DEGREE_KEYS = frozenset(
+    {"Ph", "PhD", "D", "Ed", "EMBA", "MBA", "B", "M", "LL", "BSc", "MSc", "BA", "MA", "BEng"}
+    | {"MEng", "BEd", "MEd", "BFA", "MFA", "BBA", "LLB", "LLM", "MPhil", "BTech", "MTech"}
+)
+_DEGREE_FOLDED_KEYS = frozenset(
+    {"bachelor", "bachelors", "master", "masters", "doctorate", "doctoral", "phd"}
+)
+
+
+def _check_degrees(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
+    if not (words.any_cased(_DEGREE_KEYS) or words.any_folded(_DEGREE_FOLDED_KEYS)):
+        return
     for text, key, field_of_study in _degrees_in(tf.text):
         generic = key in {"bachelor", "master", "phd"}
         matching = [
             edu
-            for cv_key, edu in cv_degrees
+            for cv_key, edu in src.cv_degrees
             if cv_key == key or (generic and _degree_level(cv_key) == _degree_level(key))
         ]
         if not matching:
@@ -1060,7 +1301,7 @@ def _check_degrees(tf: TextField, src: _Sources, out: _Collector) -> None:
             wanted = set(_title_tokens(field_of_study))
             if not any(
                 wanted <= set(_title_tokens(f"{edu.field_of_study} {edu.degree}"))
-                or _ratio(_fold(field_of_study), _fold(edu.field_of_study)) >= 0.85
+                or _similar(_fold(field_of_study), _fold(edu.field_of_study), 0.85)
                 for edu in matching
             ):
                 out.add(
@@ -1084,6 +1325,12 @@ _CERT_NAMED_RES = (
     ),
 )
 _CERT_GENERIC_RE = re.compile(rf"(?<![\w-]){_CERT_WORD}(?![\w-])")
+# Whole runs in every match: a `_CERT_WORD` (first two patterns and the generic one) or the
+# first run of a known acronym ("SHRM" of "SHRM-CP").
+_CERT_WORD_KEYS = frozenset(
+    {"certified", "certification", "certificate", "accredited", "accreditation"}
+)
+_CERT_ACRONYM_KEYS = frozenset(_LETTER_RUN_RE.findall(" ".join(_KNOWN_CERT_ACRONYMS)))
 _CERT_FILLER = {"certified", "certification", "certificate", "professional", "accredited"}
 
 
@@ -1096,9 +1343,12 @@ def _cert_known(name: str, src: _Sources) -> bool:
     return _squash(name) in src.cert_acronyms
 
 
-def _check_certifications(tf: TextField, src: _Sources, out: _Collector) -> None:
+def _check_certifications(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
+    worded = words.any_folded(_CERT_WORD_KEYS)
+    if not (worded or words.any_cased(_CERT_ACRONYM_KEYS)):
+        return
     named = False
-    for regex in _CERT_NAMED_RES:
+    for regex in _CERT_NAMED_RES if worded else _CERT_NAMED_RES[2:]:
         for m in regex.finditer(tf.text):
             name = _clean_name(m.group("name"))
             if _degree_key(name) in {"ba", "ma", "bsc", "msc", "mba", "phd"}:
@@ -1112,7 +1362,7 @@ def _check_certifications(tf: TextField, src: _Sources, out: _Collector) -> None
                     name,
                     f"certification {name!r} is not in the CV",
                 )
-    generic = _CERT_GENERIC_RE.search(tf.text)
+    generic = _CERT_GENERIC_RE.search(tf.text) if worded else None
     if generic and not named and not src.cv.certifications:
         out.add(
             "IMMUTABLE",
@@ -1126,11 +1376,32 @@ def _check_certifications(tf: TextField, src: _Sources, out: _Collector) -> None
 _SKILL_RES = [
     (term, re.compile(rf"(?<![\w.+#-]){re.escape(term)}(?![\w+#])")) for term in _SKILL_LEXICON
 ]
+# A term's letter runs are whole runs of any text naming it (its look-arounds exclude
+# letters), so only terms whose longest run is in the text are searched for.
+_SKILLS_BY_RUN = _by_longest_run(_SKILL_LEXICON)
+_SKILL_KEYS = frozenset(_SKILLS_BY_RUN)
+_SKILL_SET = frozenset(_SKILL_LEXICON)
+_KNOWN_CERT_SET = frozenset(_KNOWN_CERT_ACRONYMS)
 _ACRONYM_RE = re.compile(r"(?<![\w&.-])[A-Z][A-Z0-9]{1,5}(?![\w&-])")
 
 
+def _skills_named(text: str, words: _Words) -> Iterator[str]:
+    """The lexicon terms `text` names, in lexicon order."""
+    candidates = sorted(i for run in words.cased & _SKILL_KEYS for i in _SKILLS_BY_RUN[run])
+    for i in candidates:
+        term, regex = _SKILL_RES[i]
+        if regex.search(text):
+            yield term
+
+
 def _skill_known(term: str, src: _Sources) -> bool:
-    text = src.skill_text
+    known = src.skill_known.get(term)
+    if known is None:
+        known = src.skill_known[term] = _skill_in(term, src.skill_text)
+    return known
+
+
+def _skill_in(term: str, text: str) -> bool:
     for name in (term, *_SKILL_ALIASES.get(term, ())):
         folded = _fold(name)
         if len(folded) >= 3 and folded in text:
@@ -1140,12 +1411,9 @@ def _skill_known(term: str, src: _Sources) -> bool:
     return False
 
 
-def _check_skills(tf: TextField, src: _Sources, out: _Collector) -> None:
-    org_acronyms = set()
-    for org in src.orgs:
-        org_acronyms |= _initials(_org_tokens(org))
-    for term, regex in _SKILL_RES:
-        if regex.search(tf.text) and not _skill_known(term, src):
+def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
+    for term in _skills_named(tf.text, words):
+        if not _skill_known(term, src):
             out.add(
                 "VERIFIABLE",
                 "skill",
@@ -1155,11 +1423,11 @@ def _check_skills(tf: TextField, src: _Sources, out: _Collector) -> None:
             )
     for m in _ACRONYM_RE.finditer(tf.text):
         word = m.group(0)
-        if word.upper() in _ACRONYM_STOPLIST or _fold(word) in org_acronyms:
+        if word.upper() in _ACRONYM_STOPLIST or _fold(word) in src.org_acronyms:
             continue
-        if word in _SKILL_LEXICON or _occurs_as_name(word, src.all_segments):
+        if word in _SKILL_SET or _name_in_sources(word, src):
             continue
-        if _KNOWN_CERT_ACRONYMS.count(word) or _squash(word) in src.cert_acronyms:
+        if word in _KNOWN_CERT_SET or _squash(word) in src.cert_acronyms:
             continue  # Certifications have their own check.
         if not _skill_known(word, src):
             out.add(
@@ -1171,7 +1439,16 @@ def _check_skills(tf: TextField, src: _Sources, out: _Collector) -> None:
             )
 
 
-def _check_style(tf: TextField, out: _Collector) -> None:
+# Each phrase's letter runs (whole runs of any text it occurs in), under its longest run.
+_STYLE_RUNS = {
+    run: [frozenset(_LETTER_RUN_RE.findall(_STYLE_PHRASES[i])) for i in indexes]
+    for run, indexes in _by_longest_run(_STYLE_PHRASES).items()
+}
+
+
+def _check_style(tf: TextField, words: _Words, out: _Collector) -> None:
+    if not words.has_phrase(_STYLE_RUNS):
+        return
     for m in _STYLE_RE.finditer(tf.text):
         out.add(
             "FLEXIBLE",
@@ -1240,20 +1517,21 @@ def verify(
         if not tf.text.strip():
             continue
         checks = _CHECKS_BY_KIND[tf.kind]
+        words = _Words(tf.text)
         if "number" in checks:
-            _check_numbers(tf, src, out)
+            _check_numbers(tf, words, src, out)
         if "organisation" in checks:
-            _check_organisations(tf, src, out)
+            _check_organisations(tf, words, src, out)
         if "title" in checks:
-            _check_titles(tf, src, out)
+            _check_titles(tf, words, src, out)
         if "degree" in checks:
-            _check_degrees(tf, src, out)
+            _check_degrees(tf, words, src, out)
         if "certification" in checks:
-            _check_certifications(tf, src, out)
+            _check_certifications(tf, words, src, out)
         if "skill" in checks:
-            _check_skills(tf, src, out)
+            _check_skills(tf, words, src, out)
         if "style" in checks:
-            _check_style(tf, out)
+            _check_style(tf, words, out)
     violations = [f for f in out.findings if f.tier == "IMMUTABLE"]
     warnings = [f for f in out.findings if f.tier != "IMMUTABLE"]
     return FVSResult(passed=not violations, violations=violations, warnings=warnings)

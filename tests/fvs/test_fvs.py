@@ -6,15 +6,21 @@ so a failure points at exactly one check. No database, no Django.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import random
 import re
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from vpr_jobs import fvs
 from vpr_jobs.fvs import (
     FVSResult,
     extract_numbers,
@@ -617,6 +623,10 @@ def test_warnings_and_violations_are_reported_together() -> None:
         ("4.6 out of", {4.6}),
         ("twenty-five hires", {25.0}),
         ("10k users", {10_000.0}),
+        # Dotless i, dotted capital I: the case-insensitive regex matches them, so must the
+        # lookup (it raised KeyError).
+        ("n\u0131ne hires", {9.0}),
+        ("F\u0130VE hires", {5.0}),
     ],
 )
 def test_numbers_are_normalised(text: str, expected: set[float]) -> None:
@@ -703,3 +713,190 @@ def test_rules_generator_output_passes_fvs(cv_name: str, job_name: str, gaps_nam
     result = verify(document, cv=cv, posting=posting, gap_responses=gaps)
     assert result.passed, _describe(result)
     assert not [w for w in result.warnings if w.check == "style"], _describe(result)
+
+
+# --------------------------------------------------------------------------- shortcuts
+
+# `verify()` skips regex scans that its letter-run checks prove would find nothing, and
+# memoises pure string helpers. These tests hold those shortcuts to the scans they replace.
+
+_LOOKALIKES = str.maketrans({"i": "\u0131", "s": "\u017f", "K": "\u212a", "I": "\u0130"})
+_EDGE_TEXTS = [
+    "Worked AT Google, then Joined Wix; Graduated From Hebrew University",
+    "Ex-Google engineer, EX-Amazon and ex-Microsoft trainer; alumna of Harvard",
+    "She worked w\u0131th Deloitte, speaks \u017fix languages, \u212aubernetes-certified",
+    "CERTIFIED Scrum Master; Cert\u0131fied in PMP",
+    "SHRM-CP accredited trainer",
+    "Holds a Certificate in coaching",
+    "ACCREDITATION from ATD",
+    "A certification in Scrum",
+    "Promoted To Head of Learning at Wix; AS Head of People; served as team lead",
+    "A DELVE into world-CLASS programmes, a Testament To her craft",
+    "Interviewers can Delve into it",
+    "Holds a BACHELOR'S degree in Physics, MASTERS in Design, a Ph.D, D.Phil., LL.B., EMBA",
+    "Trained \uff11\uff12\uff10\uff10 employees over \uff54\uff57\uff4f years",
+    "OVER THE NEXT six months; First 90 days; a 30-60-90 day plan",
+    "Over the next two weeks she audits programs",
+    "Within two weeks she reports",
+    "Her first three months",
+    "The next two weeks",
+    "A Master's degree, Masters in Design, Bachelors in Physics, a doctoral degree",
+    "Doctorate in Education",
+    "A bachelor of science",
+    "\u05e0\u05d5\u05e2\u05d4 \u05d1-Google \u05d5\u05d1-Amazon \u05db-Team Lead",
+    'Quoted \u201cPython or Go\u201d, \u201eDocebo\u201c and "Salesforce"',
+    "Wix\u2019s L&D Team Lead and Microsoft's former Head of People",
+    "Uses C++, C#, .NET, Node.js, K8s, Power BI, xAPI, Articulate Storyline and dbt",
+]
+
+
+def _strings(data: Any) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return [s for value in values for s in _strings(value)]
+
+
+@functools.cache
+def _corpus() -> tuple[str, ...]:
+    """Report and source texts of these tests, with case changes, look-alike characters
+    and Hebrew prefixes."""
+    texts = {text for _, _, text, *_ in FAILING + PASSING} | set(_EDGE_TEXTS)
+    texts |= {text for base in BASE for text in _mutated(base).prose()}
+    for path in FIXTURES.glob("*.json"):
+        texts |= set(_strings(_load(path.stem)))
+    variants = set()
+    for text in texts:
+        variants |= {text, text.upper(), text.lower(), text.swapcase()}
+        variants |= {text.translate(_LOOKALIKES), f"\u05d1-{text}", f"\u05db-{text}"}
+    return tuple(sorted(variants))
+
+
+def _any_at_org(text: str) -> bool:
+    return any(fvs._AT_ORG_RE.match(text, m.end()) for m in fvs._RUN_RE.finditer(text))
+
+
+# (name, whether the scan finds something, whether the shortcut lets it run)
+_SHORTCUTS: list[tuple[str, Callable[[str], Any], Callable[[str, Any], bool]]] = [
+    ("style", fvs._STYLE_RE.search, lambda t, w: w.has_phrase(fvs._STYLE_RUNS)),
+    (
+        "spelled numbers",
+        fvs._WORD_NUMBER_RE.search,
+        lambda t, w: (
+            w.any_folded(fvs._NUMBER_WORD_KEYS)
+            and fvs._may_contain_folded(t, fvs._NUMBER_WORD_KEYS)
+        ),
+    ),
+    ("figures", fvs._NUMBER_RE.search, lambda t, w: bool(fvs._DIGIT_RE.search(t))),
+    (
+        "plans",
+        fvs._PLAN_RE.search,
+        lambda t, w: w.any_folded(fvs._PLAN_KEYS) or bool(fvs._DIGIT_RE.search(t)),
+    ),
+    (
+        "degrees",
+        fvs._DEGREE_RE.search,
+        lambda t, w: w.any_cased(fvs._DEGREE_KEYS) or w.any_folded(fvs._DEGREE_FOLDED_KEYS),
+    ),
+    *(
+        (f"certification {i}", regex.search, lambda t, w: w.any_folded(fvs._CERT_WORD_KEYS))
+        for i, regex in enumerate((*fvs._CERT_NAMED_RES[:2], fvs._CERT_GENERIC_RE))
+    ),
+    (
+        "certification acronyms",
+        fvs._CERT_NAMED_RES[2].search,
+        lambda t, w: w.any_cased(fvs._CERT_ACRONYM_KEYS),
+    ),
+    (
+        "title at organisation",
+        _any_at_org,
+        lambda t, w: w.any_folded(fvs._AT_KEYS) or bool(fvs._HE_AT_HINT_RE.search(t)),
+    ),
+    (
+        "possessive titles",
+        fvs._POSSESSIVE_TITLE_RE.search,
+        lambda t, w: "'s" in t or "\u2019s" in t,
+    ),
+    ("quotations", fvs._QUOTE_RE.search, lambda t, w: any(q in t for q in '"\u201c\u201e')),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "finds", "runs"), _SHORTCUTS, ids=[name for name, *_ in _SHORTCUTS]
+)
+def test_a_skipped_scan_would_have_found_nothing(
+    name: str, finds: Callable[[str], Any], runs: Callable[[str, Any], bool]
+) -> None:
+    found = [text for text in _corpus() if finds(text)]
+    assert found, f"the corpus never exercises {name}"
+    assert [text for text in found if not runs(text, fvs._Words(text))] == []
+
+
+@pytest.mark.parametrize(
+    ("regex", "cues", "hebrew"),
+    [
+        (fvs._ORG_TRIGGER_RE, fvs._ORG_TRIGGER_KEYS, fvs._HE_AT_HINT_RE),
+        (fvs._TITLE_CUE_RE, fvs._TITLE_CUE_KEYS, fvs._HE_AS_HINT_RE),
+        (fvs._LOWER_TITLE_RE, fvs._TITLE_CUE_KEYS, fvs._HE_AS_HINT_RE),
+    ],
+    ids=["organisation", "title", "lower-case title"],
+)
+def test_cue_matches_are_the_scan_matches(regex: Any, cues: Any, hebrew: Any) -> None:
+    found = 0
+    for text in _corpus():
+        expected = [m.span() for m in regex.finditer(text)]
+        words = fvs._Words(text)
+        assert [m.span() for m in fvs._cue_matches(regex, text, words, cues, hebrew)] == expected
+        found += len(expected)
+    assert found
+
+
+def test_skills_named_are_the_lexicon_terms_found() -> None:
+    for text in _corpus():
+        expected = [term for term, regex in fvs._SKILL_RES if regex.search(text)]
+        assert list(fvs._skills_named(text, fvs._Words(text))) == expected
+
+
+def test_word_before_is_the_last_word_of_the_prefix() -> None:
+    for text in {t for _, _, t, *_ in FAILING + PASSING} | set(_EDGE_TEXTS):
+        matches = list(fvs._PRIOR_WORD_RE.finditer(text))
+        starts, ends = [m.start() for m in matches], [m.end() for m in matches]
+        for pos in range(len(text) + 1):
+            words = fvs._PRIOR_WORD_RE.findall(text[:pos])
+            assert fvs._word_before(text, starts, ends, pos) == (words[-1] if words else "")
+
+
+def test_case_twins_are_the_only_non_ascii_letters_case_folding_meets() -> None:
+    """`_Words` and `_cue_matches` rely on these facts of `re` and `str.lower()`."""
+    others = "".join(map(chr, range(128, sys.maxunicode + 1)))
+    found = set(re.findall("[a-z]", others, re.IGNORECASE))
+    assert found == fvs._CASE_TWINS
+    plain = others.translate(dict.fromkeys(map(ord, fvs._CASE_TWINS)))
+    assert len(plain.lower()) == len(plain)
+    assert not re.search("[A-Za-z]", plain.lower())
+
+
+def test_similar_is_the_difflib_ratio_threshold() -> None:
+    rng = random.Random(7)
+    names = sorted({w for text in _EDGE_TEXTS + [t for *_, t in PASSING] for w in text.split()})
+    for _ in range(3000):
+        a, b = rng.choice(names).casefold(), rng.choice(names).casefold()
+        for threshold in (0.85, 0.88):
+            expected = SequenceMatcher(None, a, b).ratio() >= threshold
+            assert fvs._similar(a, b, threshold) is expected, (a, b)
+
+
+def test_memoised_helpers_do_not_carry_answers_between_sources() -> None:
+    """Per-source answers live on one verification, the caches are keyed by text only:
+    verifying against other sources in between changes no verdict."""
+    document = _mutated(
+        "ld", "talking_points[3]", "Runs Kubernetes and Docebo at Wix as Head of Learning"
+    )
+    fresh = {}
+    for name, (cv, posting, gaps) in SOURCES.items():
+        fvs._clear_caches()
+        fresh[name] = verify(document, cv=cv, posting=posting, gap_responses=gaps)
+    assert fresh["ld"] != fresh["backend"]
+    for name in [*SOURCES, *reversed(SOURCES), *SOURCES]:
+        cv, posting, gaps = SOURCES[name]
+        assert verify(document, cv=cv, posting=posting, gap_responses=gaps) == fresh[name]

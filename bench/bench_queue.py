@@ -106,7 +106,7 @@ def run_backend(backend: str) -> dict[str, Any]:
         backlog = [submit(user, n, "drain") for n in range(DRAIN_JOBS)]
         enqueue_s = time.monotonic() - began
         cluster = services.start("qcluster-drain", cluster_cmd, env)
-        groups = {"cluster": [cluster.pid]}
+        groups = {"cluster": [cluster.pid], "moto": [services.pids["moto"]]}
         cpu_before = common.cpu_seconds(groups)
         drained = wait_done(backlog, 120)
         cpu_after = common.cpu_seconds(groups)
@@ -135,12 +135,20 @@ def run_backend(backend: str) -> dict[str, Any]:
             "cluster_cpu_ms_per_job": round(
                 (cpu_after["cluster"] - cpu_before["cluster"]) * 1000 / max(done, 1), 1
             ),
+            "moto_cpu_ms_per_job": round(
+                (cpu_after["moto"] - cpu_before["moto"]) * 1000 / max(done, 1), 1
+            ),
             "postgres_cpu_ms_per_job": round(
                 (cpu_after["postgres"] - cpu_before["postgres"]) * 1000 / max(done, 1), 1
             ),
         }
         print(f"  {backend} drain: {drain}", flush=True)
-    return {"backend": backend, "pickup": pickup, "drain": drain}
+        floor = None
+        if backend == "sqs":
+            # moto's receive + delete at a short queue and at the drain's backlog.
+            floor = [common.sqs_receive_delete_floor(n) for n in (10, DRAIN_JOBS)]
+            print(f"  sqs receive+delete floor: {floor}", flush=True)
+    return {"backend": backend, "pickup": pickup, "drain": drain, "moto_sqs_floor": floor}
 
 
 def main() -> dict[str, Any]:
@@ -173,6 +181,7 @@ def main() -> dict[str, Any]:
                 d["worker_ms_per_job"],
                 d["in_task_p50_ms"],
                 d["cluster_cpu_ms_per_job"],
+                d["moto_cpu_ms_per_job"],
                 d["postgres_cpu_ms_per_job"],
             ]
         )
@@ -185,6 +194,7 @@ def main() -> dict[str, Any]:
         "worker ms/job",
         "in-task p50 ms",
         "cluster cpu ms/job",
+        "moto cpu ms/job",
         "pg cpu ms/job",
     ]
     text = common.table(headers, rows)
@@ -198,9 +208,16 @@ def main() -> dict[str, Any]:
             "measured": sqs["drain"]["worker_ms_per_job"],
             "met": (sqs["drain"]["worker_ms_per_job"] or 1e9) <= TARGET_OVERHEAD_MS,
         },
+        # The same overhead counted as the workers' own CPU: wall time on this machine also
+        # waits for moto (S3 put, SQS receive/delete) and PostgreSQL on the same 2 cores.
+        f"worker CPU <= {TARGET_OVERHEAD_MS} ms per job (SQS)": {
+            "measured": sqs["drain"]["cluster_cpu_ms_per_job"],
+            "met": sqs["drain"]["cluster_cpu_ms_per_job"] <= TARGET_OVERHEAD_MS,
+        },
     }
     print(f"\nQueue overhead ({WORKERS} workers, zero-latency generator, results on S3/moto)")
     print(text)
+    print(f"moto ReceiveMessage + DeleteMessage from the bench process: {sqs['moto_sqs_floor']}")
     common.print_targets(targets)
     return {
         "name": NAME,

@@ -400,6 +400,31 @@ def sqs_send_floor(samples: int = 100) -> dict[str, float]:
     return {"p50_ms": round(median(times), 2), "p99_ms": round(percentile(times, 99), 2)}
 
 
+def sqs_receive_delete_floor(queued: int, samples: int = 30) -> dict[str, float]:
+    """Median ms of one ReceiveMessage + DeleteMessage from a scratch queue holding `queued`
+    messages, from this process: what moto charges per job at a given backlog."""
+    from vpr_jobs.integrations import aws
+
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName="careervp-bench-floor")["QueueUrl"]
+    try:
+        for first in range(0, queued, 10):
+            entries = [
+                {"Id": str(n), "MessageBody": "x" * 400}
+                for n in range(first, min(queued, first + 10))
+            ]
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        times = []
+        for _ in range(samples):
+            began = time.perf_counter()
+            for message in sqs.receive_message(QueueUrl=url).get("Messages", []):
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            times.append((time.perf_counter() - began) * 1000)
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+    return {"queued": queued, "p50_ms": round(median(times), 2)}
+
+
 def _proc_stat(pid: int) -> tuple[str, int, float, float] | None:
     """(comm, ppid, own CPU s, CPU s of its reaped children) from /proc/<pid>/stat."""
     try:

@@ -11,14 +11,17 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from uuid import UUID
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError
 from django_q.brokers import Broker, get_broker
 from django_q.brokers.aws_sqs import Sqs
+from django_q.conf import Conf
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
@@ -40,6 +43,21 @@ class DeadLetteringSqs(Sqs):
     cluster's monitor: the newer delivery is acknowledged by its own worker.
     """
 
+    def client_config(self) -> Config:
+        # botocore's defaults (60 s timeouts, 5 legacy attempts) would hang a pusher on a
+        # black-holed endpoint for minutes; a long poll needs the read timeout above its wait.
+        return Config(
+            connect_timeout=5,
+            read_timeout=settings.VPR_SQS_WAIT_SECONDS + 10,
+            retries={"mode": "standard", "max_attempts": 3},
+        )
+
+    def get_queue(self) -> Any:
+        """The queue, which must exist: the stock broker would create a missing one without
+        its redrive policy (and so without a dead-letter queue)."""
+        self.sqs = self.connection.resource("sqs", config=self.client_config())
+        return self.sqs.get_queue_by_name(QueueName=self.list_key)
+
     def fail(self, task_id: str) -> None:
         log.error("undecodable message left for the dead-letter queue")
 
@@ -52,9 +70,22 @@ class DeadLetteringSqs(Sqs):
             log.warning("acknowledgement of a redelivered message skipped (stale receipt)")
 
 
+class SendingSqs(DeadLetteringSqs):
+    """The broker a web request sends with, after its commit: it gives up within ≈ 10 s
+    (two attempts), well inside gunicorn's 30 s, so the submit still answers 202 with the
+    job PENDING and unsent, and the sweeper sends it once SQS answers again."""
+
+    def client_config(self) -> Config:
+        return Config(
+            connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 2}
+        )
+
+
 @lru_cache(maxsize=1)
 def broker() -> Broker:
     """One broker per process: building one per enqueue costs a new connection/session."""
+    if settings.QUEUE_BACKEND == "sqs":
+        return SendingSqs(list_key=Conf.CLUSTER_NAME)
     return get_broker()
 
 

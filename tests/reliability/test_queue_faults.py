@@ -6,6 +6,8 @@ messages are sent straight to the jobs queue with boto3, the way a stray produce
 
 from __future__ import annotations
 
+import socket
+import time
 import uuid
 from datetime import timedelta
 from io import StringIO
@@ -79,6 +81,37 @@ def test_sqs_unreachable_at_submit_is_202_pending_then_the_sweeper_delivers_it(
     assert (job.status, job.attempts) == (JobStatus.COMPLETED, 1)
     assert VPRArtifact.objects.filter(job_id=job_id).count() == 1
     assert queue_depth(sqs_queue["queue_url"]) == 0
+
+
+@pytest.mark.slow
+def test_sqs_black_hole_at_submit_still_answers_202_in_seconds(
+    submit: Any, sqs_queue: dict, monkeypatch: pytest.MonkeyPatch
+):
+    """An endpoint that accepts connections and never answers (a network black hole, not a
+    refusal): botocore's defaults would hold the request past gunicorn's 30 s timeout."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(64)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{hole.getsockname()[1]}")
+        queue.broker.cache_clear()
+        began = time.monotonic()
+        response = submit()
+        elapsed = time.monotonic() - began
+    queue.broker.cache_clear()
+
+    assert response.status_code == 202
+    assert elapsed < 15, elapsed
+    job = _job(response.json()["job_id"])
+    assert (job.status, job.enqueued_at) == (JobStatus.PENDING, None)  # the sweeper's to send
+
+
+def test_the_broker_never_creates_a_missing_queue(sqs_queue: dict, settings: Any):
+    """django-q2's stock broker would create it without a redrive policy (no DLQ)."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError):
+        queue.DeadLetteringSqs(list_key="careervp-no-such-queue")
+    assert "careervp-no-such-queue" not in str(aws.client("sqs").list_queues())
 
 
 # --------------------------------------------------------------------------- poison messages

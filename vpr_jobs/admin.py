@@ -620,9 +620,10 @@ class JobAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if not job.result_key:
             return JsonResponse({"detail": "The job has no result."}, status=404)
-        if not storage.result_exists(job.result_key):
+        document = storage.result_read(job.result_key)
+        if document is None:
             return JsonResponse({"detail": "The result expired or was deleted."}, status=410)
-        response = HttpResponse(storage.result_read(job.result_key), "application/json")
+        response = HttpResponse(document, "application/json")
         response["Content-Disposition"] = f'inline; filename="{job.pk}.json"'
         response["Cache-Control"] = "private, no-store"
         return response

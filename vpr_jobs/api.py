@@ -328,7 +328,8 @@ class ApplicationVPRView(APIView):
         )
         if artifact is None:
             raise JobNotFound("No VPR for this application.")
-        link = selectors.result_link_for(
+        document = selectors.result_document_for(key=artifact.result_key)  # 410 if gone
+        link = storage.result_link(
             key=artifact.result_key, user_id=artifact.user_id, base_url=_base_url(request)
         )
         return Response(
@@ -341,7 +342,7 @@ class ApplicationVPRView(APIView):
                     "word_count": artifact.word_count,
                     "result_url": link.url,
                     "result_expires_at": link.expires_at,
-                    "document": json.loads(storage.result_read(artifact.result_key)),
+                    "document": json.loads(document),
                 }
             ).data
         )
@@ -358,6 +359,7 @@ class ResultDownloadView(APIView):
     )
     def get(self, request: Request, token: str) -> HttpResponse:
         key = storage.result_key_from_token(token, user_id=request.user.pk)
-        if key is None or not storage.result_exists(key):
+        document = storage.result_read(key) if key else None
+        if document is None:
             raise JobNotFound("Result not found or link expired.")
-        return HttpResponse(storage.result_read(key), content_type="application/json")
+        return HttpResponse(document, content_type="application/json")

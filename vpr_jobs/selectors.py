@@ -60,8 +60,20 @@ def artifact_get_for_user(
     return artifacts.order_by("-version").first()
 
 
+def _gone() -> ResultGone:
+    return ResultGone("Result expired or deleted", message="Please regenerate the VPR")
+
+
 def result_link_for(*, key: str, user_id: object, base_url: str = "") -> storage.ResultLink:
     """A fresh download link, after checking (HEAD, reused briefly) that the object exists."""
     if not storage.result_exists_recently(key):
-        raise ResultGone("Result expired or deleted", message="Please regenerate the VPR")
+        raise _gone()
     return storage.result_link(key=key, user_id=user_id, base_url=base_url)
+
+
+def result_document_for(*, key: str) -> bytes:
+    """The stored document; reading it is the existence check."""
+    document = storage.result_read(key)
+    if document is None:
+        raise _gone()
+    return document

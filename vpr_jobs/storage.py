@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -83,9 +84,24 @@ def _exists_cache_key(key: str) -> str:
     return f"vpr:result-exists:{key}"
 
 
-def result_read(key: str) -> bytes:
-    with _storage().open(key, "rb") as handle:
-        return handle.read()
+def result_read(key: str) -> bytes | None:
+    """The stored document, or None when it is gone: one read, which is its own existence
+    check. On S3 one GetObject (django-storages' open() makes a HEAD, then a managed
+    download)."""
+    storage = _storage()
+    if isinstance(storage, S3Storage):
+        client = storage.connection.meta.client
+        try:
+            return client.get_object(Bucket=storage.bucket_name, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+    try:
+        with storage.open(key, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 def result_delete(key: str) -> None:

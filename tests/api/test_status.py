@@ -238,6 +238,18 @@ def test_application_vpr_latest_and_by_version(
     assert api.get(_path(latest.json()["result_url"])).status_code == 200
 
 
+def test_application_vpr_whose_result_is_gone_is_410_even_after_a_recent_check(
+    api: Any, vpr_body: dict, completed_job_id: str
+):
+    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200  # check cached
+    storages["vpr_results"].delete(storage.result_key(completed_job_id))
+
+    response = api.get(f"/api/applications/{vpr_body['application_id']}/vpr")
+
+    assert response.status_code == 410
+    assert response.json()["error"] == "Result expired or deleted"
+
+
 def test_application_vpr_unknown_is_404_and_bad_version_400(api: Any, completed_job_id: str):
     assert api.get("/api/applications/nope/vpr").status_code == 404
     assert api.get("/api/applications/app-ld-0001/vpr", {"version": 9}).status_code == 404

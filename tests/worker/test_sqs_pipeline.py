@@ -54,9 +54,12 @@ def test_result_deleted_from_s3_is_410(
     job_id = submit().json()["job_id"]
     run_cluster(lambda: _job(job_id).status == JobStatus.COMPLETED)
 
+    application = f"/api/applications/{_job(job_id).application_id}/vpr"
+    assert api.get(application).json()["document"]["job_id"] == job_id  # one GetObject
     aws.client("s3").delete_object(Bucket=s3_results, Key=f"results/{job_id}.json")
 
     assert api.get(f"/api/vpr/status/{job_id}").status_code == 410
+    assert api.get(application).status_code == 410
 
 
 def test_permanent_failure_is_acknowledged_without_retry(

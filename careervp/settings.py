@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from careervp.caches import local_caches, redis_caches
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -306,14 +308,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Throttle counters, known API tokens and recent S3 existence checks live in the cache; a
-# per-process cache is enough for one web instance (room for every active user's entries).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    }
-}
+# Throttle counters, known API tokens and recent S3 existence checks live in the cache. Per
+# process by default; with DJANGO_CACHE_URL (a Redis) shared by every process and instance, so
+# throttles are exact and a revoked token is refused everywhere at once. A Redis outage
+# degrades to no cache (IGNORE_EXCEPTIONS, logged): tokens and results are looked up again
+# and throttles let requests through, rather than every request failing.
+DJANGO_CACHE_URL = _env("DJANGO_CACHE_URL")
+if DJANGO_CACHE_URL and not DJANGO_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// URL, got {DJANGO_CACHE_URL!r}"
+    )
+CACHES = redis_caches(DJANGO_CACHE_URL) if DJANGO_CACHE_URL else local_caches()
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --------------------------------------------------------------------------- security
 

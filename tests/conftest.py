@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
+
+from careervp.caches import redis_caches
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -69,6 +72,30 @@ def move_cache_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]
         monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))
 
     return move
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis (db 15, flushed). `.ci/run` starts one and sets TEST_REDIS_URL; without
+    that variable the machine's default Redis is tried and the test skipped if absent."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.ConnectionError:
+        if os.environ.get("TEST_REDIS_URL"):
+            raise
+        pytest.skip(f"no Redis at {url} (set TEST_REDIS_URL)")
+    return url
+
+
+@pytest.fixture
+def redis_cache(redis_url: str, settings: Any) -> str:
+    """The shared cache (DJANGO_CACHE_URL) on a real Redis, for this test."""
+    settings.CACHES = redis_caches(redis_url)
+    return redis_url
 
 
 @pytest.fixture

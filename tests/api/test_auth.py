@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
+
+from careervp.caches import redis_caches
+from tests.reliability.support import database_url, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +69,39 @@ def test_a_revocation_elsewhere_takes_effect_within_the_cache_time(
 
     move_cache_clock(settings.VPR_AUTH_CACHE_SECONDS + 1)
     assert api.get("/api/vpr").status_code == 401
+
+
+# --------------------------------------------------------------------------- shared cache
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_shared_cache_a_revocation_in_another_process_is_refused_at_once(
+    api: Any, user: Any, redis_cache: str
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("another process needs the test database on PostgreSQL (DATABASE_URL)")
+    assert api.get("/api/vpr").status_code == 200  # the token is now in the shared cache
+
+    # Another process (its own signals, its own connection) deletes the token.
+    script = (
+        "import django; django.setup()\n"
+        "from rest_framework.authtoken.models import Token\n"
+        f"Token.objects.filter(user_id={user.pk}).delete()\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "careervp.settings",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "DJANGO_CACHE_URL": redis_cache,
+    }
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+    assert api.get("/api/vpr").status_code == 401
+
+
+def test_with_the_shared_cache_down_requests_still_succeed(api: Any, settings: Any):
+    """Redis unreachable: every cache call fails fast and counts as a miss."""
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")
+
+    assert [_token_lookups(api), _token_lookups(api)] == [1, 1]  # nothing remembered

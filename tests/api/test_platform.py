@@ -64,3 +64,19 @@ def test_unknown_url_is_a_json_404(client: Any):
 
     assert response.status_code == 404
     assert response.json()["error_code"] == "NOT_FOUND"
+
+
+def test_with_the_shared_cache_throttle_counts_live_in_redis(
+    api: Any, redis_cache: str, monkeypatch: pytest.MonkeyPatch
+):
+    import redis
+
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "2/min", "vpr_read": "2/min"}
+    )
+
+    codes = [api.get("/api/vpr").status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+    keys = redis.Redis.from_url(redis_cache).keys("careervp:*throttle_vpr_read*")
+    assert len(keys) == 1  # one counter, visible to every process using this Redis

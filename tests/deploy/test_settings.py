@@ -101,3 +101,32 @@ def test_elastic_beanstalk_rds_variables_configure_postgresql():
         "careervp",
         "p@ss/w:rd",
     ]
+
+
+def test_cache_url_selects_the_shared_redis_cache():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from careervp import settings as s; c = s.CACHES['default'];"
+            "print(c['BACKEND'], c['LOCATION'], c['OPTIONS']['IGNORE_EXCEPTIONS'])",
+        ],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "DJANGO_CACHE_URL": "redis://cache.internal:6379/2"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.split() == [
+        "django_redis.cache.RedisCache",
+        "redis://cache.internal:6379/2",
+        "True",
+    ]
+
+
+def test_cache_url_must_be_redis():
+    result = load_settings(DJANGO_CACHE_URL="memcached://cache.internal:11211")
+
+    assert result.returncode != 0
+    assert "DJANGO_CACHE_URL" in result.stderr

@@ -71,29 +71,31 @@ def test_visibility_must_exceed_worker_timeout():
     assert "VPR_VISIBILITY_TIMEOUT_SECONDS" in result.stderr
 
 
-def test_elastic_beanstalk_rds_variables_configure_postgresql():
+def settings_values(code: str, **env: str) -> list[str]:
+    """What `code` prints with `s` = the settings loaded from only `env` (and PATH)."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from careervp import settings as s; d = s.DATABASES['default'];"
-            "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['USER'], d['PASSWORD'])",
-        ],
+        [sys.executable, "-c", f"from careervp import settings as s; {code}"],
         cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "RDS_HOSTNAME": "db.example.internal",
-            "RDS_PORT": "5433",
-            "RDS_DB_NAME": "ebdb",
-            "RDS_USERNAME": "careervp",
-            "RDS_PASSWORD": "p@ss/w:rd",
-        },
+        env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
         check=True,
     )
+    return result.stdout.split()
 
-    assert result.stdout.split() == [
+
+def test_elastic_beanstalk_rds_variables_configure_postgresql():
+    values = settings_values(
+        "d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['USER'], d['PASSWORD'])",
+        RDS_HOSTNAME="db.example.internal",
+        RDS_PORT="5433",
+        RDS_DB_NAME="ebdb",
+        RDS_USERNAME="careervp",
+        RDS_PASSWORD="p@ss/w:rd",
+    )
+
+    assert values == [
         "django.db.backends.postgresql",
         "db.example.internal",
         "5433",
@@ -104,24 +106,18 @@ def test_elastic_beanstalk_rds_variables_configure_postgresql():
 
 
 def test_cache_url_selects_the_shared_redis_cache():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from careervp import settings as s; c = s.CACHES['default'];"
-            "print(c['BACKEND'], c['LOCATION'], c['OPTIONS']['IGNORE_EXCEPTIONS'])",
-        ],
-        cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "DJANGO_CACHE_URL": "redis://cache.internal:6379/2"},
-        capture_output=True,
-        text=True,
-        check=True,
+    values = settings_values(
+        "c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'], c['OPTIONS'])",
+        DJANGO_CACHE_URL="redis://cache.internal:6379/2",
     )
 
-    assert result.stdout.split() == [
-        "django_redis.cache.RedisCache",
-        "redis://cache.internal:6379/2",
-        "True",
+    assert values[:2] == ["django_redis.cache.RedisCache", "redis://cache.internal:6379/2"]
+    assert "'IGNORE_EXCEPTIONS': True" in " ".join(values)
+
+
+def test_without_a_cache_url_each_process_has_its_own_cache():
+    assert settings_values("print(s.CACHES['default']['BACKEND'])") == [
+        "django.core.cache.backends.locmem.LocMemCache"
     ]
 
 

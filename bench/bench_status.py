@@ -119,63 +119,36 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
     for level, variants in runs.items():
         entry: dict[str, Any] = {n: common.summarise_variant(r) for n, r in variants.items()}
         for status in ("pending", "completed"):
-            ratio = common.paired_ratio(variants[f"api_{status}"], variants[f"bare_{status}"])
+            api, bare = f"api_{status}", f"bare_{status}"
+            ratio = common.paired_ratio(variants[api], variants[bare])
             entry[f"ratio_{status}"] = ratio
-            for variant in (f"api_{status}", f"bare_{status}"):
-                e = entry[variant]
-                rows.append(
-                    [
-                        f"{level} clients",
-                        variant,
-                        e["throughput_rps"],
-                        e["p50_ms"],
-                        e["p99_ms"],
-                        ratio if variant.startswith("api") else 1.0,
-                        e["non_2xx"] + e["errors"],
-                        e["cpu_ms_per_request"].get("gunicorn", float("nan")),
-                        e["cpu_ms_per_request"].get("moto", float("nan")),
-                        e["cpu_ms_per_request"].get("postgres", float("nan")),
-                    ]
-                )
+            rows.append(common.load_row(level, api, entry[api], ratio))
+            rows.append(common.load_row(level, bare, entry[bare], 1.0))
             if int(level) == TARGET_AT:
-                targets[f"{status}: throughput >= {TARGET_RATIO} x bare at {level} clients"] = {
-                    "measured": round(ratio, 3),
-                    "met": ratio >= TARGET_RATIO,
-                }
-                p99 = entry[f"api_{status}"]["p99_ms"]
-                targets[f"{status}: p99 <= {TARGET_P99_MS} ms at {level} clients"] = {
-                    "measured": p99,
-                    "met": p99 <= TARGET_P99_MS,
-                }
+                targets |= common.load_targets(
+                    f"{status}: ",
+                    ratio=ratio,
+                    p99=entry[api]["p99_ms"],
+                    min_ratio=TARGET_RATIO,
+                    max_p99=TARGET_P99_MS,
+                    at=TARGET_AT,
+                )
         summary[level] = entry
-    headers = [
-        "load",
-        "variant",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "ratio",
-        "fail",
-        "cpu ms/req web",
-        "moto",
-        "postgres",
-    ]
-    text = common.table(headers, rows)
+    text = common.load_table("variant", rows)
     print("\nStatus polling: medians over rounds (ratio = api / bare, paired per round)")
     print(text)
     common.print_targets(targets)
     return {
         "name": NAME,
-        "method": {
-            "server": "gunicorn, gunicorn.conf.py, GUNICORN_WORKERS=2, GUNICORN_THREADS=4",
-            "load": "bench/loadgen.py, second process, closed loop, keep-alive",
-            "rounds": ROUNDS,
-            "duration_s": DURATION,
-            "warmup_s": WARMUP,
-            "users": USERS,
-            "jobs_per_user_and_status": JOBS_PER_USER,
-            "storage": "S3 on moto server (COMPLETED: HEAD + presign per poll)",
-        },
+        "method": common.load_method(
+            rounds=ROUNDS,
+            duration_s=DURATION,
+            warmup_s=WARMUP,
+            users=USERS,
+            jobs_per_user_and_status=JOBS_PER_USER,
+            storage="S3 on moto server (COMPLETED: a HEAD reused for "
+            "VPR_RESULT_CHECK_CACHE_SECONDS, a URL presigned per poll)",
+        ),
         "summary": summary,
         "targets": targets,
         "runs": runs,

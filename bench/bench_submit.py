@@ -117,72 +117,25 @@ def main() -> dict[str, Any]:
 def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -> dict[str, Any]:
     rows, summary = [], {}
     for concurrency, variants in runs.items():
-        api, bare = variants["api"], variants["bare"]
-        ratios = [
-            a["throughput_rps"] / b["throughput_rps"]
-            for a, b in zip(api, bare, strict=True)
-            if b["throughput_rps"]
-        ]
-        entry = {
-            variant: {
-                "throughput_rps": common.median(r["throughput_rps"] for r in results),
-                "p50_ms": common.median(r["p50_ms"] for r in results),
-                "p99_ms": common.median(r["p99_ms"] for r in results),
-                "non_2xx": sum(
-                    n for r in results for s, n in r["statuses"].items() if not s.startswith("2")
-                ),
-                "errors": sum(sum(r["errors"].values()) for r in results),
-                "cpu_ms_per_request": {
-                    k: common.median(r["cpu_ms_per_request"][k] for r in results)
-                    for k in results[0]["cpu_ms_per_request"]
-                },
-            }
-            for variant, results in variants.items()
-        }
-        entry["ratio_throughput"] = common.median(ratios)
+        entry: dict[str, Any] = {n: common.summarise_variant(r) for n, r in variants.items()}
+        entry["ratio_throughput"] = common.paired_ratio(variants["api"], variants["bare"])
         summary[concurrency] = entry
-        for variant in ("api", "bare"):
-            e = entry[variant]
-            rows.append(
-                [
-                    f"{concurrency} clients",
-                    "POST /api/vpr" if variant == "api" else "POST /bare/submit",
-                    e["throughput_rps"],
-                    e["p50_ms"],
-                    e["p99_ms"],
-                    entry["ratio_throughput"] if variant == "api" else 1.0,
-                    e["non_2xx"] + e["errors"],
-                    e["cpu_ms_per_request"].get("gunicorn", float("nan")),
-                    e["cpu_ms_per_request"].get("moto", float("nan")),
-                    e["cpu_ms_per_request"].get("postgres", float("nan")),
-                ]
-            )
+        rows.append(
+            common.load_row(concurrency, "POST /api/vpr", entry["api"], entry["ratio_throughput"])
+        )
+        rows.append(common.load_row(concurrency, "POST /bare/submit", entry["bare"], 1.0))
     at = summary.get(str(TARGET_AT))
     targets = {}
     if at:
-        targets = {
-            f"throughput >= {TARGET_RATIO} x bare at {TARGET_AT} clients": {
-                "measured": round(at["ratio_throughput"], 3),
-                "met": at["ratio_throughput"] >= TARGET_RATIO,
-            },
-            f"p99 <= {TARGET_P99_MS} ms at {TARGET_AT} clients": {
-                "measured": at["api"]["p99_ms"],
-                "met": at["api"]["p99_ms"] <= TARGET_P99_MS,
-            },
-        }
-    headers = [
-        "load",
-        "endpoint",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "ratio",
-        "fail",
-        "cpu ms/req web",
-        "moto",
-        "postgres",
-    ]
-    text = common.table(headers, rows)
+        targets = common.load_targets(
+            "",
+            ratio=at["ratio_throughput"],
+            p99=at["api"]["p99_ms"],
+            min_ratio=TARGET_RATIO,
+            max_p99=TARGET_P99_MS,
+            at=TARGET_AT,
+        )
+    text = common.load_table("endpoint", rows)
     print("\nSubmit: throughput and latency, medians over rounds (ratio = api / bare)")
     print(text)
     print(
@@ -192,15 +145,13 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -
     common.print_targets(targets)
     return {
         "name": NAME,
-        "method": {
-            "server": "gunicorn, gunicorn.conf.py, GUNICORN_WORKERS=2, GUNICORN_THREADS=4",
-            "load": "bench/loadgen.py, second process, closed loop, keep-alive",
-            "rounds": ROUNDS,
-            "duration_s": DURATION,
-            "warmup_s": WARMUP,
-            "users": USERS,
-            "queue": "SQS on moto server",
-        },
+        "method": common.load_method(
+            rounds=ROUNDS,
+            duration_s=DURATION,
+            warmup_s=WARMUP,
+            users=USERS,
+            queue="SQS on moto server",
+        ),
         "summary": summary,
         "targets": targets,
         "query_profile": profile,

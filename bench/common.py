@@ -562,3 +562,49 @@ def paired_ratio(app: list[dict[str, Any]], bare: list[dict[str, Any]]) -> float
         for a, b in zip(app, bare, strict=True)
         if b["throughput_rps"]
     )
+
+
+# --------------------------------------------------------------------------- HTTP load tables
+
+
+def load_method(**extra: Any) -> dict[str, Any]:
+    """How an HTTP load benchmark ran (stored with its results)."""
+    return {
+        "server": "gunicorn, gunicorn.conf.py, GUNICORN_WORKERS=2, GUNICORN_THREADS=4",
+        "load": "bench/loadgen.py, second process, closed loop, keep-alive",
+        **extra,
+    }
+
+
+def load_table(label: str, rows: Iterable[Sequence[Any]]) -> str:
+    """The table of an app-vs-bare load run; `label` names the second column."""
+    headers = ["load", label, "req/s", "p50 ms", "p99 ms", "ratio", "fail"]
+    return table([*headers, "cpu ms/req web", "moto", "postgres"], rows)
+
+
+def load_row(level: str, name: str, entry: dict[str, Any], ratio: float) -> list[Any]:
+    """One `load_table` row from a `summarise_variant` entry."""
+    cpu = entry["cpu_ms_per_request"]
+    return [
+        f"{level} clients",
+        name,
+        entry["throughput_rps"],
+        entry["p50_ms"],
+        entry["p99_ms"],
+        ratio,
+        entry["non_2xx"] + entry["errors"],
+        *(cpu.get(group, float("nan")) for group in ("gunicorn", "moto", "postgres")),
+    ]
+
+
+def load_targets(
+    prefix: str, *, ratio: float, p99: float, min_ratio: float, max_p99: float, at: int
+) -> dict[str, dict[str, Any]]:
+    """The two targets of an app-vs-bare load run: throughput ratio and p99, at `at` clients."""
+    return {
+        f"{prefix}throughput >= {min_ratio} x bare at {at} clients": {
+            "measured": round(ratio, 3),
+            "met": ratio >= min_ratio,
+        },
+        f"{prefix}p99 <= {max_p99} ms at {at} clients": {"measured": p99, "met": p99 <= max_p99},
+    }

@@ -14,7 +14,7 @@ from bench import common
 
 NAME = "status"
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16,64").split(",")]
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 DURATION = float(os.environ.get("BENCH_DURATION", "4"))
 WARMUP = 1.0
 USERS = 64

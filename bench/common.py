@@ -224,6 +224,10 @@ class Services:
             "PORT": str(port),
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_THREADS": str(threads),
+            # No recycling: at a benchmark's 1,000 req/s the production setting (20,000)
+            # restarts each process every ~40 s, and a restart (≈0.8 s of CPU re-importing
+            # Django, caches cold) landing in a 4 s round decides that round, app or bare.
+            "GUNICORN_MAX_REQUESTS": "0",
         }
         command = [
             str(BIN / "gunicorn"),

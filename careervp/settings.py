@@ -290,7 +290,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vpr_jobs.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["vpr_jobs.throttling.ScopedCounterThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "vpr_submit": _env("VPR_THROTTLE_SUBMIT", "30/min"),
         "vpr_read": _env("VPR_THROTTLE_READ", "600/min"),

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from careervp.caches import redis_caches
+from vpr_jobs.throttling import ScopedCounterThrottle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -57,6 +58,19 @@ def _generous_throttles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """The throttle's clock, stopped 10 s into a minute (a test never straddles a window);
+    call it with seconds to move it forward."""
+    now = [1_800_000_010.0]  # 2027-01-15T08:00:10Z, 10 s into a minute and an hour
+
+    def move(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(ScopedCounterThrottle, "timer", staticmethod(lambda: now[0]))
+    return move
 
 
 @pytest.fixture

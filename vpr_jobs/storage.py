@@ -9,17 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
+from botocore.auth import S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 from vpr_jobs.schemas import VPRDocument
 
@@ -33,13 +40,62 @@ class ResultLink:
 
 
 class ResultsS3Storage(S3Storage):
-    """S3 storage that writes each result with its own metadata (job, user, application)."""
+    """S3 storage that writes each result with its own metadata (job, user, application) and
+    presigns its download links without the client's per-call pipeline."""
 
     def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]:
         params = super()._get_write_parameters(name, content)
         if metadata := getattr(content, "metadata", None):
             params["Metadata"] = dict(metadata)
         return params
+
+    def url(
+        self,
+        name: str,
+        parameters: dict[str, Any] | None = None,
+        expire: int | None = None,
+        http_method: str | None = None,
+    ) -> str:
+        """A presigned GET, signed by botocore's own SigV4 query signer.
+
+        Every COMPLETED status poll signs a link. `generate_presigned_url` resolves the
+        endpoint rules, builds and serialises a request and fires a dozen events each time:
+        about 0.35 ms of a 1.6 ms poll. The object URL is resolved by that same pipeline once
+        per process (`_object_url_prefix`); what changes per call, the signature, is botocore's
+        `S3SigV4QueryAuth`. The URL is the one the pipeline gives (tests compare them).
+        """
+        if parameters or http_method not in (None, "GET") or self.custom_domain:
+            return super().url(name, parameters, expire, http_method)
+        credentials = self._signing_credentials
+        if credentials is None:  # let botocore raise its NoCredentialsError
+            return super().url(name, parameters, expire, http_method)
+        key = self._normalize_name(clean_name(name))
+        request = AWSRequest(method="GET", url=self._object_url_prefix + quote(key, safe="/~"))
+        S3SigV4QueryAuth(
+            credentials.get_frozen_credentials(),
+            "s3",
+            self.connection.meta.client.meta.region_name,
+            expires=self.querystring_expire if expire is None else expire,
+        ).add_auth(request)
+        return request.prepare().url
+
+    @cached_property
+    def _object_url_prefix(self) -> str:
+        """Where this bucket's keys go in a URL (endpoint, addressing style, region), as the
+        client's endpoint rules resolve it."""
+        probe = "k"
+        url = self.connection.meta.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket_name, "Key": probe}, ExpiresIn=1
+        )
+        base = url.split("?", 1)[0]
+        if not base.endswith("/" + probe):
+            raise ImproperlyConfigured(f"Unexpected S3 object URL shape: {base}")
+        return base[: -len(probe)]
+
+    @cached_property
+    def _signing_credentials(self) -> Credentials | None:
+        # The session's credentials object refreshes itself (instance role) when frozen.
+        return self._create_session().get_credentials()
 
 
 def _storage() -> Storage:

@@ -1,11 +1,10 @@
-"""Health check, OpenAPI schema and docs, throttling, JSON errors outside DRF."""
+"""Health check, OpenAPI schema and docs, JSON errors outside DRF."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -44,39 +43,8 @@ def test_docs_page_renders(api: Any):
     assert b"swagger-ui" in response.content
 
 
-def test_submits_are_throttled_per_user_with_retry_after(
-    submit: Any, vpr_body: dict, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setattr(
-        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "2/min", "vpr_read": "100/min"}
-    )
-    codes = [submit({**vpr_body, "application_id": f"app-t{n}"}).status_code for n in range(3)]
-
-    assert codes[:2] == [202, 202]
-    assert codes[2] == 429
-    throttled = submit({**vpr_body, "application_id": "app-t9"})
-    assert throttled.json()["error_code"] == "THROTTLED"
-    assert int(throttled["Retry-After"]) > 0
-
-
 def test_unknown_url_is_a_json_404(client: Any):
     response = client.get("/api/nothing-here")
 
     assert response.status_code == 404
     assert response.json()["error_code"] == "NOT_FOUND"
-
-
-def test_with_the_shared_cache_throttle_counts_live_in_redis(
-    api: Any, redis_cache: str, monkeypatch: pytest.MonkeyPatch
-):
-    import redis
-
-    monkeypatch.setattr(
-        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "2/min", "vpr_read": "2/min"}
-    )
-
-    codes = [api.get("/api/vpr").status_code for _ in range(3)]
-
-    assert codes == [200, 200, 429]
-    keys = redis.Redis.from_url(redis_cache).keys("careervp:*throttle_vpr_read*")
-    assert len(keys) == 1  # one counter, visible to every process using this Redis

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -113,3 +114,27 @@ def test_a_link_downloads_the_object_from_an_s3_endpoint(s3_results: str):
 
     with urllib.request.urlopen(link.url) as response:
         assert response.read() == b'{"ok": true}'
+
+
+@pytest.mark.django_db
+def test_polls_on_many_threads_share_one_client(s3_results: str, monkeypatch: pytest.MonkeyPatch):
+    """gunicorn serves polls on several threads; none of them builds its own boto3 session
+    and resource (django-storages' per-thread `connection`) to check, read or sign."""
+    results = storages["vpr_results"]
+    results.save("results/shared.json", ContentFile(b"{}"))
+    results.url("results/shared.json")  # the process's client and credentials, made once
+    sessions: list[object] = []
+    original = results._create_session
+    monkeypatch.setattr(results, "_create_session", lambda: sessions.append(1) or original())
+
+    def poll(_: int) -> bool:
+        return (
+            results.exists("results/shared.json")
+            and storage.result_read("results/shared.json") == b"{}"
+            and "X-Amz-Signature" in results.url("results/shared.json")
+            and not results.exists("results/missing.json")
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(poll, range(8)))
+    assert sessions == []

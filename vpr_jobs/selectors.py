@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import QuerySet
 
 from vpr_jobs import storage
@@ -23,20 +26,51 @@ def cv_get_for_user(*, user: AbstractBaseUser) -> UserCV | None:
     return UserCV.objects.filter(user=user).first()
 
 
+# What a status answer shows (`api.job_status_payload`); the request body, the keys and the
+# bookkeeping columns stay in the database.
+STATUS_FIELDS = (
+    "job_id",
+    "user_id",
+    "application_id",
+    "status",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "result_key",
+    "error",
+    "error_code",
+    "token_usage",
+    "fvs_result",
+    "vpr_version",
+    "word_count",
+)
+
+
 def job_get_for_user(*, user: AbstractBaseUser, job_id: object) -> Job | None:
-    """None for unknown, malformed and other users' ids alike, so ids cannot be probed."""
+    """None for unknown, malformed and other users' ids alike, so ids cannot be probed.
+
+    The statement is the ORM's own (`_job_for_user_sql`), compiled once per process and run
+    with `raw()`: clients poll this every few seconds, and compiling the same query each time
+    cost more than running it (in-process 0.62 ms a read, 0.36 ms precompiled).
+    """
     pk = _uuid_or_none(job_id)
     if pk is None:
         return None
-    # Polled every few seconds: leave out the request body (the largest JSON) and the keys.
-    # get(), not first(): first() would add an ORDER BY that costs a third of the ORM time.
-    jobs = Job.objects.filter(pk=pk, user=user).defer(
-        "input_data", "idempotency_key", "request_fingerprint"
-    )
-    try:
-        return jobs.get()
-    except Job.DoesNotExist:
-        return None
+    params = [Job._meta.pk.get_db_prep_value(pk, connection), user.pk]
+    return next(iter(Job.objects.raw(_job_for_user_sql(), params)), None)
+
+
+@cache
+def _job_for_user_sql() -> str:
+    """`Job.objects.filter(pk=…, user_id=…).only(*STATUS_FIELDS)` as SQL, its parameters in
+    that order (checked here, once)."""
+    probe_pk, probe_user = UUID(int=0), 0
+    query = Job.objects.filter(pk=probe_pk, user_id=probe_user).only(*STATUS_FIELDS).order_by()
+    sql, params = query.query.sql_with_params()
+    expected = (Job._meta.pk.get_db_prep_value(probe_pk, connection), probe_user)
+    if tuple(params) != expected:
+        raise ImproperlyConfigured(f"Unexpected parameters {params!r} in the job read: {sql}")
+    return sql
 
 
 def job_list_for_user(

@@ -11,9 +11,11 @@ from urllib.parse import urlparse
 import pytest
 from django.core import signing
 from django.core.files.storage import storages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from vpr_jobs import storage
+from vpr_jobs import selectors, storage
 from vpr_jobs.models import Job, JobStatus
 from vpr_jobs.tasks import process_vpr_job
 
@@ -75,6 +77,35 @@ def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_
     assert document["version"] == 1
     assert document["target_company"] == "Natural Intelligence"
     assert document["word_count"] == body["word_count"]
+
+
+def test_a_poll_reads_the_job_in_one_statement_without_its_request_body(
+    api: Any, completed_job_id: str
+):
+    api.get(f"/api/vpr/status/{completed_job_id}")  # the token and the result check remembered
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/vpr/status/{completed_job_id}")
+
+    assert response.status_code == 200
+    assert response.json()["fvs"]["passed"] is True
+    assert len(queries.captured_queries) == 1  # no deferred column fetched afterwards
+    assert "input_data" not in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.parametrize("finished", [False, True], ids=["pending", "completed"])
+def test_the_precompiled_read_gives_what_the_orm_gives(job_id: str, user: Any, finished: bool):
+    if finished:
+        process_vpr_job(job_id)
+
+    job = selectors.job_get_for_user(user=user, job_id=job_id)
+
+    orm = Job.objects.get(pk=job_id, user=user)
+    assert job is not None
+    assert {f: getattr(job, f) for f in selectors.STATUS_FIELDS} == {
+        f: getattr(orm, f) for f in selectors.STATUS_FIELDS
+    }
+    assert "input_data" in job.get_deferred_fields()
 
 
 def test_result_url_is_owner_only(api: Any, completed_job_id: str, make_user: Any, client_for: Any):

@@ -80,6 +80,13 @@ class SendingSqs(DeadLetteringSqs):
             connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 2}
         )
 
+    def enqueue(self, task: str) -> str:
+        """Sent through the queue's client: every gunicorn thread shares this broker, and
+        boto3's clients are thread-safe where its resources (the stock `Queue.send_message`)
+        are documented not to be."""
+        response = self.queue.meta.client.send_message(QueueUrl=self.queue.url, MessageBody=task)
+        return response.get("MessageId")
+
 
 @lru_cache(maxsize=1)
 def broker() -> Broker:

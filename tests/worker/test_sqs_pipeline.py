@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -92,3 +94,24 @@ def test_duplicate_delivery_makes_one_artifact(
     assert VPRArtifact.objects.filter(job_id=job_id).count() == 1
     assert _job(job_id).attempts == 1
     assert sqs_depth(sqs_queue["queue_url"]) == (0, 0)
+
+
+def test_sends_from_many_web_threads_all_arrive_intact(sqs_queue: dict):
+    """gunicorn's threads share the process's broker; every send arrives, each message
+    carrying its own job."""
+    job_ids = [str(uuid.uuid4()) for _ in range(40)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        message_ids = list(pool.map(queue.send_job, job_ids))
+
+    assert len(set(message_ids)) == 40
+    assert sqs_depth(sqs_queue["queue_url"]) == (40, 0)
+    received: list[str] = []
+    sqs = aws.client("sqs")
+    while len(received) < 40:
+        batch = sqs.receive_message(
+            QueueUrl=sqs_queue["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        assert batch, f"only {len(received)} of 40 messages arrived"
+        received += [queue.decode_job_id(message["Body"]) for message in batch]
+    assert sorted(received) == sorted(job_ids)

@@ -27,6 +27,8 @@ class ScopedCounterThrottle(ScopedRateThrottle):
         if not self.scope:
             return True
         self.rate = self.get_rate()
+        if self.rate is None:  # a scope configured without a limit, as in DRF
+            return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         key = self.get_cache_key(request, view)
         if key is None:

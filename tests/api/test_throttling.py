@@ -68,6 +68,14 @@ def test_each_user_and_scope_has_its_own_allowance(
     assert api_with_cv.post("/api/vpr", vpr_body, format="json").status_code == 202  # submit
 
 
+def test_a_scope_without_a_rate_is_not_throttled(api: Any, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "1/min", "vpr_read": None}
+    )
+
+    assert [api.get("/api/vpr").status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_with_the_shared_cache_throttle_counts_live_in_redis(
     api: Any, redis_cache: str, rates: Callable[..., None]
 ):

@@ -60,6 +60,18 @@ def _generous_throttles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def throttle_rates(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Set this test's per-user rates (None: that scope is not limited)."""
+
+    def set_rates(submit: str | None = "100/min", read: str | None = "100/min") -> None:
+        monkeypatch.setattr(
+            ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": submit, "vpr_read": read}
+        )
+
+    return set_rates
+
+
 @pytest.fixture(autouse=True)
 def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """The throttle's clock, stopped 10 s into a minute (a test never straddles a window);

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
 
 from careervp.caches import redis_caches
 from tests.reliability.support import free_port
@@ -17,20 +16,10 @@ from vpr_jobs.throttling import ScopedCounterThrottle
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rates(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    def set_rates(submit: str = "100/min", read: str = "100/min") -> None:
-        monkeypatch.setattr(
-            ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": submit, "vpr_read": read}
-        )
-
-    return set_rates
-
-
 def test_submits_are_throttled_per_user_with_retry_after(
-    submit: Any, vpr_body: dict, rates: Callable[..., None]
+    submit: Any, vpr_body: dict, throttle_rates: Callable[..., None]
 ):
-    rates(submit="2/min")
+    throttle_rates(submit="2/min")
     codes = [submit({**vpr_body, "application_id": f"app-t{n}"}).status_code for n in range(3)]
 
     assert codes == [202, 202, 429]
@@ -41,9 +30,9 @@ def test_submits_are_throttled_per_user_with_retry_after(
 
 
 def test_the_allowance_comes_back_with_the_next_window(
-    api: Any, rates: Callable[..., None], throttle_clock: Callable[[float], None]
+    api: Any, throttle_rates: Callable[..., None], throttle_clock: Callable[[float], None]
 ):
-    rates(read="2/min")
+    throttle_rates(read="2/min")
     assert [api.get("/api/vpr").status_code for _ in range(3)] == [200, 200, 429]
 
     throttle_clock(49)
@@ -57,9 +46,9 @@ def test_each_user_and_scope_has_its_own_allowance(
     make_user: Callable[..., Any],
     client_for: Callable[[Any], Any],
     vpr_body: dict,
-    rates: Callable[..., None],
+    throttle_rates: Callable[..., None],
 ):
-    rates(submit="1/min", read="2/min")  # alice's PUT /api/cv was her first read
+    throttle_rates(submit="1/min", read="2/min")  # alice's PUT /api/cv was her first read
     bob = client_for(make_user("bob"))
 
     assert api_with_cv.get("/api/vpr").status_code == 200
@@ -68,20 +57,18 @@ def test_each_user_and_scope_has_its_own_allowance(
     assert api_with_cv.post("/api/vpr", vpr_body, format="json").status_code == 202  # submit
 
 
-def test_a_scope_without_a_rate_is_not_throttled(api: Any, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(
-        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "1/min", "vpr_read": None}
-    )
+def test_a_scope_without_a_rate_is_not_throttled(api: Any, throttle_rates: Callable[..., None]):
+    throttle_rates(submit="1/min", read=None)
 
     assert [api.get("/api/vpr").status_code for _ in range(3)] == [200, 200, 200]
 
 
 def test_with_the_shared_cache_throttle_counts_live_in_redis(
-    api: Any, redis_cache: str, rates: Callable[..., None]
+    api: Any, redis_cache: str, throttle_rates: Callable[..., None]
 ):
     import redis
 
-    rates(read="2/min")
+    throttle_rates(read="2/min")
 
     codes = [api.get("/api/vpr").status_code for _ in range(3)]
 
@@ -94,11 +81,11 @@ def test_with_the_shared_cache_throttle_counts_live_in_redis(
 
 
 def test_with_the_shared_cache_simultaneous_requests_get_exactly_the_allowance(
-    redis_cache: str, rates: Callable[..., None]
+    redis_cache: str, throttle_rates: Callable[..., None]
 ):
     """Many threads (as many processes would) share one counter: the INCR is atomic, so no
     request slips through a lost update."""
-    rates(read="100/min")
+    throttle_rates(read="100/min")
     view = SimpleNamespace(throttle_scope="vpr_read")
     request = SimpleNamespace(user=SimpleNamespace(pk=7, is_authenticated=True))
 
@@ -112,9 +99,9 @@ def test_with_the_shared_cache_simultaneous_requests_get_exactly_the_allowance(
 
 
 def test_with_the_shared_cache_down_throttles_let_requests_through(
-    api: Any, settings: Any, rates: Callable[..., None]
+    api: Any, settings: Any, throttle_rates: Callable[..., None]
 ):
-    rates(read="1/min")
+    throttle_rates(read="1/min")
     settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")
 
     assert [api.get("/api/vpr").status_code for _ in range(3)] == [200, 200, 200]

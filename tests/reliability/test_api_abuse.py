@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +23,6 @@ from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
-from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -305,12 +304,10 @@ def test_deep_nesting_inside_a_valid_field_is_400(api_with_cv: Any, vpr_body: di
 
 @pytest.mark.django_db
 def test_submit_flood_is_throttled_with_retry_after(
-    api_with_cv: Any, vpr_body: dict, monkeypatch: pytest.MonkeyPatch
+    api_with_cv: Any, vpr_body: dict, throttle_rates: Callable[..., None]
 ):
-    monkeypatch.setattr(
-        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "5/min", "vpr_read": "8/min"}
-    )
-    cache.clear()
+    throttle_rates(submit="5/min", read="8/min")
+    cache.clear()  # the CV upload was a read
 
     submits = [
         api_with_cv.post("/api/vpr", {**vpr_body, "application_id": f"flood-{n}"}, format="json")

@@ -81,6 +81,13 @@ def start(stack: ExitStack, *args: str, log: Path) -> subprocess.Popen:
     return process
 
 
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(cannot read {path}: {exc})"
+
+
 def wait_healthy(url: str, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -134,6 +141,9 @@ def main() -> int:
         status, _, _ = call("PUT", f"{base}/api/cv", token, cv)
         assert status == 200, f"PUT /api/cv answered {status}"
         request_body = json.loads((FIXTURES / "vpr_request_learning_development.json").read_text())
+        # A new application each run: an earlier demo's job (in this clone's database) may
+        # point at a result that went with that run's moto server.
+        request_body["application_id"] = f"demo-{int(time.time())}"
         status, headers, body = call("POST", f"{base}/api/vpr", token, request_body)
         if status not in (200, 202):
             print(f"demo: POST /api/vpr answered {status}: {body}", file=sys.stderr)
@@ -146,7 +156,12 @@ def main() -> int:
             if job.get("status") in {"COMPLETED", "FAILED", "CANCELLED"}:
                 break
             if time.monotonic() > deadline:
-                print(f"demo: job still {job.get('status')} at the deadline", file=sys.stderr)
+                print(
+                    f"demo: job {job_id} still {job.get('status')} after {TIMEOUT_SECONDS:.0f} s;"
+                    f" the worker's log is {logs.relative_to(ROOT)}/worker.log:",
+                    file=sys.stderr,
+                )
+                print(_tail(logs / "worker.log"), file=sys.stderr)
                 return 1
             time.sleep(min(1.0, float(headers.get("Retry-After", 1))))
 
@@ -166,7 +181,8 @@ def main() -> int:
     print(f"  words           {document['word_count']}")
     print(f"  summary         {document['executive_summary'][:160]}…")
     for point in document["talking_points"][:3]:
-        print(f"  talking point   {point}")
+        # A cited text ({text, evidence_ids}) since schema_version 2, a string before.
+        print(f"  talking point   {point['text'] if isinstance(point, dict) else point}")
     if AWS_MODE:
         bucket = os.environ.get("VPR_RESULTS_BUCKET_NAME", "careervp-vpr-results-dev")
         print(f"  stored at       s3://{bucket}/results/{job_id}.json (moto)")

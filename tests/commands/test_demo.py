@@ -51,3 +51,13 @@ def test_demo_runs_through_sqs_and_s3_on_a_local_moto_server(tmp_path: Path):
     assert "POST /api/vpr → 202" in result.stdout
     assert "stored at       s3://careervp-vpr-results-dev/results/" in result.stdout
     assert not (tmp_path / "media").exists()  # nothing went to local storage
+
+
+def test_demo_runs_again_and_again_in_one_clone_on_either_backend(tmp_path: Path):
+    """Each run submits a new application: an earlier run's job (its result gone with that
+    run's moto server) is never answered as "Job already exists"."""
+    for backend in ("embedded", "aws", "aws"):
+        result = run_demo(tmp_path, DEMO_BACKEND=backend)
+
+        assert result.returncode == 0, backend + result.stdout + result.stderr
+        assert "POST /api/vpr → 202" in result.stdout

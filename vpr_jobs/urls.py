@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from vpr_jobs import api
+from vpr_jobs import api, api_errors
 
 jobs = api.VPRJobViewSet
 
@@ -20,4 +20,7 @@ urlpatterns = [
         api.ApplicationVPRView.as_view(),
         name="application-vpr",
     ),
+    # Last: any other path under api/ is a JSON 404, also with DEBUG on (Django's handler404
+    # is not used then, and a client would get the HTML debug page).
+    re_path(r"", api_errors.json_404, name="api-not-found"),
 ]

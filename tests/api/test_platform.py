@@ -48,3 +48,13 @@ def test_unknown_url_is_a_json_404(client: Any):
 
     assert response.status_code == 404
     assert response.json()["error_code"] == "NOT_FOUND"
+
+
+def test_unknown_api_url_is_a_json_404_in_development_too(client: Any, settings: Any):
+    settings.DEBUG = True  # Django answers an HTML debug page then, unless a route catches it
+
+    response = client.get("/api/vpr/status/x/nothing-here")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error_code"] == "NOT_FOUND"

@@ -106,21 +106,67 @@ def test_sweep_is_idempotent(make_job: Any):
 
 
 @pytest.mark.django_db
-def test_sweep_leaves_a_backlog_alone_and_resends_only_what_the_queue_lacks(
+def test_sweep_resends_every_lost_job_whatever_else_the_queue_holds(make_job: Any, settings: Any):
+    """The queue was lost; what it holds now (the sweep task's own message, a finished job's
+    duplicate) says nothing about which jobs lack one: each job is judged by its own age."""
+    waited = ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120)
+    lost = [make_job(enqueued_at=waited) for _ in range(38)]
+    OrmQ.objects.all().delete()  # the queue loss
+    finished = make_job(status=JobStatus.COMPLETED)  # its message is still in the queue
+    assert OrmQ.objects.count() == 1
+
+    assert "re-sent 38," in run("sweep_jobs")
+
+    assert OrmQ.objects.count() == 39
+    assert all(Job.objects.get(pk=job.pk).enqueued_at > waited for job in lost)
+    assert Job.objects.get(pk=finished.pk).status == JobStatus.COMPLETED
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_jobs_sent_within_the_visibility_and_grace_alone(make_job: Any, settings: Any):
+    settings.VPR_SWEEP_RESEND_AFTER_SECONDS = 300
+    visibility = settings.VPR_VISIBILITY_TIMEOUT_SECONDS
+    waiting = make_job(enqueued_at=ago(seconds=visibility + 200))
+    overdue = make_job(enqueued_at=ago(seconds=visibility + 400))
+    young = make_job(enqueued_at=None, created_at=ago(seconds=200))
+    unsent = make_job(enqueued_at=None, created_at=ago(seconds=400))
+    OrmQ.objects.all().delete()
+
+    assert "re-sent 2," in run("sweep_jobs")
+
+    assert Job.objects.get(pk=waiting.pk).enqueued_at == waiting.enqueued_at
+    assert Job.objects.get(pk=young.pk).enqueued_at is None
+    assert Job.objects.get(pk=overdue.pk).enqueued_at > ago(minutes=1)
+    assert Job.objects.get(pk=unsent.pk).enqueued_at > ago(minutes=1)
+
+
+@pytest.mark.django_db
+def test_sweep_fails_a_pending_job_that_used_every_attempt_instead_of_resending_it(
     make_job: Any, settings: Any
 ):
-    waited = ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120)
-    backlog = [make_job(enqueued_at=waited) for _ in range(3)]
-    # A long queue: every job waited past the visibility timeout, every message is there.
-    assert "re-sent 0" in run("sweep_jobs")
-    assert OrmQ.objects.count() == 3
+    """A claim refuses it: re-sent, it would be skipped and re-sent again, forever."""
+    exhausted = make_job(
+        attempts=settings.VPR_MAX_ATTEMPTS,
+        enqueued_at=ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120),
+    )
+    OrmQ.objects.all().delete()
 
-    OrmQ.objects.first().delete()  # one message lost
+    output = run("sweep_jobs")
 
-    assert "re-sent 1" in run("sweep_jobs")
-    assert OrmQ.objects.count() == 3
-    resent = [job for job in backlog if Job.objects.get(pk=job.pk).enqueued_at != waited]
-    assert len(resent) == 1
+    assert "re-sent 0," in output and "failed (retries exhausted) 1" in output
+    job = Job.objects.get(pk=exhausted.pk)
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
+    assert OrmQ.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_message_for_a_pending_job_that_used_every_attempt_fails_it(make_job: Any, settings: Any):
+    exhausted = make_job(attempts=settings.VPR_MAX_ATTEMPTS)
+
+    assert process_vpr_job(str(exhausted.pk)) == "skipped"
+
+    job = Job.objects.get(pk=exhausted.pk)
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
 
 
 @pytest.mark.django_db
@@ -150,16 +196,6 @@ def test_the_scheduled_sweep_never_raises(monkeypatch: Any):
     monkeypatch.setattr(services, "jobs_sweep", broken)
 
     assert sweep_jobs() == {"error": "DatabaseError: connection lost"}
-
-
-@pytest.mark.django_db
-def test_jobs_queue_depth_counts_waiting_and_held_sqs_messages(sqs_queue: dict):
-    sqs = aws.client("sqs")
-    for body in ("a", "b", "c"):
-        sqs.send_message(QueueUrl=sqs_queue["queue_url"], MessageBody=body)
-    sqs.receive_message(QueueUrl=sqs_queue["queue_url"], MaxNumberOfMessages=1)
-
-    assert queue.jobs_queue_depth() == 3
 
 
 @pytest.mark.django_db
@@ -249,7 +285,7 @@ def test_purge_deletes_old_finished_jobs_with_their_results(make_job: Any, _isol
     Job.objects.filter(pk=old.pk).update(created_at=ago(days=8))
     old_in_flight = make_job(created_at=ago(days=8))
     recent = make_job(status=JobStatus.FAILED)
-    result_file = _isolated_results / f"results/{old.pk}.json"
+    result_file = _isolated_results / Job.objects.get(pk=old.pk).result_key
     assert result_file.exists()
 
     dry = run("purge_jobs", "--dry-run")

@@ -256,6 +256,33 @@ def test_retry_jobs_by_error_code_resets_and_enqueues(make_job: Any):
     assert process_vpr_job(str(wanted.pk)) == "completed"
 
 
+def _superseded_pair(submit: Any, vpr_body: dict) -> tuple[Job, Job]:
+    """An older FAILED job and a newer COMPLETED one under the same idempotency key."""
+    body = {**vpr_body, "application_id": "superseded-app"}
+    older = submit(body).json()["job_id"]
+    Job.objects.filter(pk=older).update(
+        status=JobStatus.FAILED, error_code="RETRIES_EXHAUSTED", attempts=3
+    )
+    newer = submit(body).json()["job_id"]
+    assert process_vpr_job(newer) == "completed"
+    return Job.objects.get(pk=older), Job.objects.get(pk=newer)
+
+
+@pytest.mark.django_db
+def test_retry_refuses_a_failed_job_superseded_by_a_newer_one(submit: Any, vpr_body: dict):
+    """Retried, the older request would become the newest version: the user's report."""
+    older, newer = _superseded_pair(submit, vpr_body)
+
+    with pytest.raises(CommandError, match="could not be retried"):
+        run("retry_jobs", "--job-id", str(older.pk))
+
+    assert Job.objects.get(pk=older.pk).status == JobStatus.FAILED
+    result = services.job_retry(job_id=older.pk)
+    assert not result.done
+    assert "superseded by a newer job" in result.detail
+    assert Job.objects.get(pk=newer.pk).vpr_version == 1
+
+
 @pytest.mark.django_db
 def test_retry_refused_when_another_job_of_the_application_is_in_flight(
     make_job: Any, submit: Any, vpr_body: dict
@@ -400,6 +427,23 @@ def test_requeue_dlq_deletes_messages_of_finished_jobs_as_stale(dead_letters: di
     assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.COMPLETED
     assert _drain(dead_letters["queue_url"]) == 1
     assert sqs_depth(dead_letters["dlq_url"])[0] == 0
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_does_not_revive_a_superseded_job(sqs_queue: dict, submit: Any, vpr_body: dict):
+    older, _ = _superseded_pair(submit, vpr_body)
+    _drain(sqs_queue["queue_url"])
+    aws.client("sqs").send_message(
+        QueueUrl=sqs_queue["dlq_url"], MessageBody=_message_body(older.pk)
+    )
+
+    output = run("requeue_dlq")
+
+    assert "not revived (superseded by a newer job" in output
+    assert "moved 0" in output and "refused 1" in output
+    assert Job.objects.get(pk=older.pk).status == JobStatus.FAILED
+    assert sqs_depth(sqs_queue["dlq_url"])[0] == 0
+    assert _drain(sqs_queue["queue_url"]) == 0
 
 
 @pytest.mark.django_db

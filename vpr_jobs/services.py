@@ -445,6 +445,8 @@ def job_retry(*, job_id: UUID | str) -> OpResult:
     retryable = Q(status=JobStatus.FAILED) | Q(pk__in=Job.objects.stuck(now).values("pk"))
     won, detail = _reset_to_pending(job_id, retryable)
     if not won:
+        if detail.startswith("job is"):
+            detail += "; only FAILED or stuck jobs are retried"
         return OpResult(str(job_id), False, f"not retried: {detail}")
     sent = job_enqueue(job_id=job_id)
     job_logger(__name__, job_id).info("job retried by operator", extra={"enqueued": sent})

@@ -268,13 +268,14 @@ def _expire_lease(job_id: Any) -> None:
     Job.objects.filter(pk=job_id).update(started_at=timezone.now() - timedelta(days=1))
 
 
-def test_a_worker_from_before_an_operator_retry_cannot_touch_the_new_run(job: Job):
-    """Retry resets `attempts` to 0, so the new run's claim has the same attempt number as
-    the hung worker's: only the claim token tells them apart."""
+@pytest.mark.parametrize("revive", [services.job_retry, services.job_reset_for_dlq_requeue])
+def test_a_worker_from_before_an_operator_retry_cannot_touch_the_new_run(job: Job, revive: Any):
+    """Retry and DLQ requeue reset `attempts` to 0, so the new run's claim has the same
+    attempt number as the hung worker's: only the claim token tells them apart."""
     hung = services.job_claim(job_id=job.pk)
     services.job_fail(job=hung, error="stuck", error_code="RETRIES_EXHAUSTED")
     Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
-    assert services.job_retry(job_id=job.pk).done
+    assert revive(job_id=job.pk).done
     fresh = services.job_claim(job_id=job.pk)
     assert fresh is not None and fresh.attempts == hung.attempts == 1
 

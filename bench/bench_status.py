@@ -55,7 +55,7 @@ def make_jobs(users: list[tuple[int, str]]) -> dict[str, dict[int, list[str]]]:
                     enqueued_at=now,
                 )
                 if status == "COMPLETED":
-                    key = storage.result_key(job.pk)
+                    key = storage.result_key(job.pk, "bench")
                     storage.result_save(
                         key=key,
                         document=document.model_copy(update={"job_id": str(job.pk)}),

@@ -194,6 +194,16 @@ VPR_SQS_WAIT_SECONDS = _env_int("VPR_SQS_WAIT_SECONDS", 20)
 VPR_SQS_MAX_RECEIVE_COUNT = _env_int("VPR_SQS_MAX_RECEIVE_COUNT", 3, minimum=1)
 if VPR_SQS_WAIT_SECONDS > 20:
     raise ImproperlyConfigured("VPR_SQS_WAIT_SECONDS must be between 0 and 20 (SQS long polling)")
+if VPR_MAX_ATTEMPTS > VPR_SQS_MAX_RECEIVE_COUNT:
+    # Every attempt is one receive: SQS would dead-letter the message while the job still
+    # had attempts left, and the job would wait for the sweeper instead of its retry.
+    raise ImproperlyConfigured(
+        f"VPR_MAX_ATTEMPTS ({VPR_MAX_ATTEMPTS}) must not exceed VPR_SQS_MAX_RECEIVE_COUNT "
+        f"({VPR_SQS_MAX_RECEIVE_COUNT}): raise the receive count or lower the attempts"
+    )
+# The sweeper re-sends a PENDING job never sent this long after its creation, or sent longer
+# ago than the visibility timeout plus this (the claim de-duplicates a second message).
+VPR_SWEEP_RESEND_AFTER_SECONDS = _env_int("VPR_SWEEP_RESEND_AFTER_SECONDS", 60, minimum=1)
 
 Q_CLUSTER: dict = {
     # The cluster name is also the SQS queue name and django-q2's signing salt.
@@ -269,12 +279,20 @@ ANTHROPIC_API_KEY = _env("ANTHROPIC_API_KEY")
 ANTHROPIC_API_KEY_PARAM = _env("ANTHROPIC_API_KEY_PARAM")
 ANTHROPIC_BASE_URL = _env("ANTHROPIC_BASE_URL") or None
 ANTHROPIC_MAX_RETRIES = _env_int("ANTHROPIC_MAX_RETRIES", 2)
-# Every model call of a job must end before the worker is killed.
+# Every model call of a job must end before the worker is killed, leaving time to store the
+# report: by default the later of 80 % of the worker timeout and 30 s before it (270 s of 300,
+# 16 s of 20).
 VPR_JOB_DEADLINE_SECONDS = _env_int(
-    "VPR_JOB_DEADLINE_SECONDS", max(VPR_WORKER_TIMEOUT_SECONDS - 30, 1), minimum=1
+    "VPR_JOB_DEADLINE_SECONDS",
+    VPR_WORKER_TIMEOUT_SECONDS - min(30, VPR_WORKER_TIMEOUT_SECONDS // 5),
+    minimum=1,
 )
-if VPR_JOB_DEADLINE_SECONDS >= VPR_WORKER_TIMEOUT_SECONDS:
-    raise ImproperlyConfigured("VPR_JOB_DEADLINE_SECONDS must be below VPR_WORKER_TIMEOUT_SECONDS")
+if not VPR_WORKER_TIMEOUT_SECONDS / 2 <= VPR_JOB_DEADLINE_SECONDS < VPR_WORKER_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"VPR_JOB_DEADLINE_SECONDS ({VPR_JOB_DEADLINE_SECONDS}) must be at least half of "
+        f"VPR_WORKER_TIMEOUT_SECONDS ({VPR_WORKER_TIMEOUT_SECONDS}) and below it; leave it "
+        "unset for the derived default"
+    )
 # USD per million tokens; JSON {"model": {"input":…, "output":…, "cache_read":…, "cache_write":…}}
 VPR_MODEL_PRICES = json.loads(_env("VPR_MODEL_PRICES") or "{}")
 

@@ -185,10 +185,10 @@ def main() -> int:
         print(f"  talking point   {point['text'] if isinstance(point, dict) else point}")
     if AWS_MODE:
         bucket = os.environ.get("VPR_RESULTS_BUCKET_NAME", "careervp-vpr-results-dev")
-        print(f"  stored at       s3://{bucket}/results/{job_id}.json (moto)")
+        print(f"  stored at       s3://{bucket}/results/{job_id}/ (moto)")
     else:
         results_dir = os.environ.get("VPR_LOCAL_RESULTS_DIR", "var/media")
-        print(f"  stored at       {results_dir}/results/{job_id}.json")
+        print(f"  stored at       {results_dir}/results/{job_id}/")
     print(f"  result URL      {job['result_url'][:80]}… (expires {job['result_expires_at']})")
     print(f"  logs            {logs.relative_to(ROOT)}/")
     return 0

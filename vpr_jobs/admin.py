@@ -37,24 +37,11 @@ from django.utils.text import capfirst
 
 from vpr_jobs import selectors, services, storage
 from vpr_jobs.errors import JobNotCancellable, JobNotFound, ResultGone
-from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.models import Job, JobErrorCode, JobStatus, UserCV, VPRArtifact
 
-# Codes a job can end with (tasks, generators, services). A fixed list: the filter must not
-# run SELECT DISTINCT error_code over the whole table on every page load.
-KNOWN_ERROR_CODES = (
-    "CV_NOT_FOUND",
-    "INVALID_CV",
-    "INVALID_INPUT",
-    "FVS_HALLUCINATION_DETECTED",
-    "RETRIES_EXHAUSTED",
-    "ANTHROPIC_AUTH",
-    "ANTHROPIC_REJECTED",
-    "ANTHROPIC_UNAVAILABLE",
-    "INVALID_MODEL_OUTPUT",
-    "DEADLINE_EXCEEDED",
-    "CANCELLED_BY_USER",
-    "CANCELLED_BY_OPERATOR",
-)
+# Codes a job can end with: a fixed list, so the filter never runs SELECT DISTINCT error_code
+# over the whole table on every page load.
+KNOWN_ERROR_CODES = tuple(JobErrorCode.values)
 KNOWN_GENERATORS = ("rules", "claude")
 
 # One action touches at most this many jobs: "select all 1,000,000" must not loop for hours.
@@ -217,7 +204,12 @@ class JobChangeList(ChangeList):
     def get_queryset(self, request: HttpRequest, *args: Any, **kwargs: Any) -> QuerySet:
         queryset = super().get_queryset(request, *args, **kwargs)
         return queryset.defer(
-            "input_data", "fvs_result", "error", "idempotency_key", "request_fingerprint"
+            "input_data",
+            "cv_data",
+            "fvs_result",
+            "error",
+            "idempotency_key",
+            "request_fingerprint",
         )
 
     def _date_link(self, filters: dict[str, Any]) -> str:
@@ -596,10 +588,12 @@ class JobAdmin(admin.ModelAdmin):
     def request_input(self, job: Job) -> SafeString:
         return pretty_json(mask_personal_data(job.input_data))
 
-    @admin.display(description="user's CV (current)")
+    @admin.display(description="CV (as submitted)")
     def user_cv(self, job: Job) -> SafeString | str:
-        cv = UserCV.objects.filter(user_id=job.user_id).only("data").first()
-        return pretty_json(mask_personal_data(cv.data)) if cv else "The user has no CV."
+        """The job's own snapshot: the CV it runs on, whatever the user's CV is now."""
+        if job.cv_data is None:
+            return "No CV snapshot (submitted before snapshots)."
+        return pretty_json(mask_personal_data(job.cv_data))
 
     # ----------------------------------------------------------------- result view
 

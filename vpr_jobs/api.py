@@ -27,7 +27,7 @@ from rest_framework.viewsets import ViewSet
 from vpr_jobs import selectors, services, storage
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
-from vpr_jobs.models import Job, JobStatus
+from vpr_jobs.models import Job, JobErrorCode, JobStatus
 from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
 
 M = TypeVar("M", bound=BaseModel)
@@ -133,9 +133,11 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
             "word_count": job.word_count,
         }
     elif job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        # A fixed sentence per code: the recorded detail (exception text, hosts) is for the
+        # logs and the admin only.
         payload |= {
             "completed_at": job.completed_at,
-            "error": job.error,
+            "error": JobErrorCode.client_message(job.error_code),
             "error_code": job.error_code,
         }
         if job.token_usage:

@@ -26,8 +26,55 @@ class JobStatus(models.TextChoices):
 IN_FLIGHT = (JobStatus.PENDING, JobStatus.PROCESSING)
 TERMINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
-# A job created this recently may still be between its commit and its queue send.
-ENQUEUE_GRACE = timedelta(seconds=60)
+
+class JobErrorCode(models.TextChoices):
+    """Every `error_code` a job can end with; the label is the sentence clients see.
+
+    The job's `error` column keeps the detail (exception text, hosts, counts) for logs and the
+    admin; a status body carries only `client_message(code)`.
+    """
+
+    CV_NOT_FOUND = "CV_NOT_FOUND", "The CV for this job could not be found."
+    INVALID_CV = "INVALID_CV", "The CV for this job is invalid. Update it and submit again."
+    INVALID_INPUT = "INVALID_INPUT", "The request stored for this job is invalid."
+    FVS_HALLUCINATION_DETECTED = (
+        "FVS_HALLUCINATION_DETECTED",
+        "The report stated facts that are not in your CV, answers or the posting, "
+        "even after one corrected regeneration.",
+    )
+    RETRIES_EXHAUSTED = (
+        "RETRIES_EXHAUSTED",
+        "The report could not be generated after several attempts. Please try again later.",
+    )
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED", "The report took too long to generate."
+    INVALID_MODEL_OUTPUT = (
+        "INVALID_MODEL_OUTPUT",
+        "The report generator returned an unusable answer.",
+    )
+    ANTHROPIC_NOT_CONFIGURED = (
+        "ANTHROPIC_NOT_CONFIGURED",
+        "The report generator is not available. Please try again later.",
+    )
+    ANTHROPIC_AUTH = (
+        "ANTHROPIC_AUTH",
+        "The report generator is not available. Please try again later.",
+    )
+    ANTHROPIC_REJECTED = "ANTHROPIC_REJECTED", "The report generator refused this request."
+    ANTHROPIC_UNAVAILABLE = (
+        "ANTHROPIC_UNAVAILABLE",
+        "The report generator is not available. Please try again later.",
+    )
+    CANCELLED_BY_USER = "CANCELLED_BY_USER", "The job was cancelled."
+    CANCELLED_BY_OPERATOR = "CANCELLED_BY_OPERATOR", "The job was cancelled by an operator."
+    INTERNAL_ERROR = "INTERNAL_ERROR", "The report could not be generated."
+
+    @classmethod
+    def client_message(cls, code: str) -> str:
+        """The fixed sentence for `code`; a code not listed here gets the generic one."""
+        try:
+            return cls(code).label
+        except ValueError:
+            return cls.INTERNAL_ERROR.label
 
 
 def lease_expired_q(now: datetime) -> Q:
@@ -40,23 +87,30 @@ class JobQuerySet(models.QuerySet):
     """The "stuck" predicates, shared by the sweeper, the retry service and the admin filter."""
 
     def never_sent(self, now: datetime) -> JobQuerySet:
+        """PENDING with no send recorded, older than the grace (it may be between its commit
+        and its send)."""
+        grace = timedelta(seconds=settings.VPR_SWEEP_RESEND_AFTER_SECONDS)
         return self.filter(
-            status=JobStatus.PENDING, enqueued_at__isnull=True, created_at__lt=now - ENQUEUE_GRACE
+            status=JobStatus.PENDING, enqueued_at__isnull=True, created_at__lt=now - grace
         )
 
     def sent_but_unclaimed(self, now: datetime) -> JobQuerySet:
-        """PENDING although its message should have been delivered (or redelivered) by now."""
-        cutoff = now - timedelta(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS) - ENQUEUE_GRACE
-        return self.filter(status=JobStatus.PENDING, enqueued_at__lt=cutoff)
+        """PENDING although its message should have been delivered (or redelivered) by now:
+        its last send is older than the visibility timeout plus the grace."""
+        grace = settings.VPR_VISIBILITY_TIMEOUT_SECONDS + settings.VPR_SWEEP_RESEND_AFTER_SECONDS
+        return self.filter(status=JobStatus.PENDING, enqueued_at__lt=now - timedelta(seconds=grace))
 
     def lease_expired(self, now: datetime) -> JobQuerySet:
         return self.filter(lease_expired_q(now))
 
     def fail_exhausted(self, now: datetime) -> int:
-        """FAILED for those that already used every attempt; returns how many."""
+        """FAILED for those that already used every attempt; returns how many.
+
+        A claim refuses such a job, so left PENDING (or PROCESSING) it would only loop.
+        """
         return self.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS).update(
             status=JobStatus.FAILED,
-            error_code="RETRIES_EXHAUSTED",
+            error_code=JobErrorCode.RETRIES_EXHAUSTED,
             error="The worker stopped without finishing on every allowed attempt.",
             completed_at=now,
             updated_at=now,
@@ -95,6 +149,9 @@ class Job(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     input_data = models.JSONField()
     generator = models.CharField(max_length=32, blank=True)
+    # The CV as it was at submission: a job (and its retries) always runs on this snapshot,
+    # and its hash is part of `request_fingerprint`, so a changed CV makes a new job.
+    cv_data = models.JSONField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +160,9 @@ class Job(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The fencing token: written afresh by every claim and matched by every worker write, so a
+    # worker whose lease expired (even across a retry that reset `attempts`) writes nothing.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
     result_key = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=64, blank=True)

@@ -15,10 +15,9 @@ from typing import Any
 from uuid import UUID
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
-from django.db import DatabaseError
 from django_q.brokers import Broker, get_broker
 from django_q.brokers.aws_sqs import Sqs
 from django_q.conf import Conf
@@ -98,27 +97,6 @@ def broker() -> Broker:
 
 def send_job(job_id: UUID | str) -> str:
     return async_task(TASK, str(job_id), task_name=f"vpr:{job_id}", broker=broker())
-
-
-def jobs_queue_depth() -> int | None:
-    """Messages in the jobs queue, waiting or held by a worker (approximate on SQS).
-
-    None when the broker does not answer.
-    """
-    try:
-        if settings.QUEUE_BACKEND == "sqs":
-            attributes = aws.client("sqs").get_queue_attributes(
-                QueueUrl=aws.sqs_queue_url(settings.VPR_JOBS_QUEUE_NAME),
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            return sum(int(value) for value in attributes.values())
-        return broker().queue_size() + broker().lock_size()
-    except (BotoCoreError, ClientError, DatabaseError):
-        log.warning("jobs queue depth unknown", exc_info=True)
-        return None
 
 
 def has_dead_letter_queue() -> bool:

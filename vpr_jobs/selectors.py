@@ -82,7 +82,9 @@ def job_list_for_user(
     if application_id:
         jobs = jobs.filter(application_id=application_id)
     # The list shows summaries: the JSON columns stay in the database.
-    return jobs.defer("input_data", "token_usage", "fvs_result").order_by("-created_at", "-job_id")
+    return jobs.defer("input_data", "cv_data", "token_usage", "fvs_result").order_by(
+        "-created_at", "-job_id"
+    )
 
 
 def artifact_get_for_user(

@@ -2,8 +2,9 @@
 
 The state machine has one rule: a status changes only through a conditional UPDATE
 (`WHERE status IN (...)`) whose row count says whether this caller won. Worker-side
-transitions also match the `attempts` value they claimed with, so a worker whose lease expired
-and whose job was re-claimed elsewhere can no longer write anything.
+transitions also match the `claim_token` their claim wrote (a fresh UUID per claim, never
+reset), so a worker whose lease expired and whose job was re-claimed elsewhere, or retried by
+an operator, can no longer write anything.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,7 +21,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Max, Q, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, When
 from django.utils import timezone
 
 from vpr_jobs import queue, storage
@@ -32,7 +34,15 @@ from vpr_jobs.errors import (
     JobNotFound,
 )
 from vpr_jobs.logs import job_logger
-from vpr_jobs.models import IN_FLIGHT, Job, JobStatus, UserCV, VPRArtifact, lease_expired_q
+from vpr_jobs.models import (
+    IN_FLIGHT,
+    Job,
+    JobErrorCode,
+    JobStatus,
+    UserCV,
+    VPRArtifact,
+    lease_expired_q,
+)
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
 
 # --------------------------------------------------------------------------- CV
@@ -54,11 +64,15 @@ class SubmitOutcome:
     created: bool
 
 
-def request_fingerprint(request: VPRRequest) -> str:
-    canonical = json.dumps(
-        request.fingerprint_payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+def _sha256_json(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def request_fingerprint(request: VPRRequest, *, cv_data: Any) -> str:
+    """What the job is made of: the request and the CV it runs on (by hash), so resubmitting
+    after a CV change is a new job and not the old report."""
+    return _sha256_json({"request": request.fingerprint_payload(), "cv": _sha256_json(cv_data)})
 
 
 def idempotency_key_for(*, user: AbstractBaseUser, request: VPRRequest, header: str | None) -> str:
@@ -70,14 +84,19 @@ def idempotency_key_for(*, user: AbstractBaseUser, request: VPRRequest, header: 
 def _existing_job(*, key: str, fingerprint: str, force: bool, explicit_key: bool) -> Job | None:
     """The job this submit duplicates, or None if a new one may be created.
 
-    Raises when the submit conflicts with what already exists under the key.
+    Raises when the submit conflicts with what already exists under the key. A client's
+    Idempotency-Key names one request: the same key and body are the same job, and `force`
+    cannot make a second one (a client retrying a paid request must never pay twice).
     """
     since = timezone.now() - timedelta(seconds=settings.VPR_IDEMPOTENCY_WINDOW_SECONDS)
     recent = Job.objects.filter(idempotency_key=key, created_at__gte=since)
-    if explicit_key and recent.exclude(request_fingerprint=fingerprint).exists():
-        raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request body."
-        )
+    if explicit_key:
+        force = False
+        if recent.exclude(request_fingerprint=fingerprint).exists():
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used with a different request body "
+                "(or before your CV changed); use a new key for a new request."
+            )
     # One query for both questions: the in-flight job (at most one, by the unique index; it
     # sorts first) and the latest COMPLETED one inside the window (next).
     candidates = list(
@@ -111,43 +130,51 @@ def job_submit(
     """
     if request.user_id is not None and str(request.user_id) != str(user.pk):
         raise Forbidden("user_id does not match the authenticated user.")
-    if not UserCV.objects.filter(user=user).exists():
+    cv_data = UserCV.objects.filter(user=user).values_list("data", flat=True).first()
+    if cv_data is None:
         raise CVNotFound("Upload your CV (PUT /api/cv) before requesting a VPR.")
 
     key = idempotency_key_for(user=user, request=request, header=idempotency_key)
-    fingerprint = request_fingerprint(request)
+    fingerprint = request_fingerprint(request, cv_data=cv_data)
     lookup = {
         "key": key,
         "fingerprint": fingerprint,
         "force": request.force,
         "explicit_key": bool(idempotency_key),
     }
-    existing = _existing_job(**lookup)
-    if existing is not None:
-        return SubmitOutcome(existing, created=False)
-
-    job = Job(
-        user=user,
-        application_id=request.application_id,
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
-        input_data=request.model_dump(mode="json", exclude={"user_id"}),
-        generator=settings.VPR_GENERATOR,
-    )
-    try:
-        with transaction.atomic():
-            job.save(force_insert=True)
-            transaction.on_commit(lambda: job_enqueue(job_id=job.job_id))
-    except IntegrityError:
-        # A concurrent identical submit won the unique index: answer with its job.
+    # A lost race on the unique index is answered by looking again: the winner is then
+    # visible (or already gone, and this submit may insert after all). Never a 500.
+    for _ in range(_SUBMIT_ROUNDS):
         existing = _existing_job(**lookup)
-        if existing is None:
-            raise
-        return SubmitOutcome(existing, created=False)
-    job_logger(__name__, job.job_id).info(
-        "job submitted", extra={"user_id": user.pk, "application_id": job.application_id}
+        if existing is not None:
+            return SubmitOutcome(existing, created=False)
+        job = Job(
+            user=user,
+            application_id=request.application_id,
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
+            input_data=request.model_dump(mode="json", exclude={"user_id"}),
+            cv_data=cv_data,
+            generator=settings.VPR_GENERATOR,
+        )
+        try:
+            with transaction.atomic():
+                job.save(force_insert=True)
+                transaction.on_commit(lambda job=job: job_enqueue(job_id=job.job_id))
+        except IntegrityError:
+            continue
+        job_logger(__name__, job.job_id).info(
+            "job submitted", extra={"user_id": user.pk, "application_id": job.application_id}
+        )
+        return SubmitOutcome(job, created=True)
+    in_flight = Job.objects.filter(idempotency_key=key, status__in=IN_FLIGHT).first()
+    raise JobInProgress(
+        "Another VPR job for this application is being submitted; try again in a moment.",
+        **({"job_id": str(in_flight.job_id)} if in_flight else {}),
     )
-    return SubmitOutcome(job, created=True)
+
+
+_SUBMIT_ROUNDS = 3
 
 
 def job_enqueue(*, job_id: UUID | str) -> bool:
@@ -178,24 +205,27 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
     is failed instead, so nothing stays PROCESSING forever.
     """
     now = timezone.now()
-    attempts_left = Q(attempts__lt=settings.VPR_MAX_ATTEMPTS)
+    token = uuid.uuid4()
+    claimable = Q(status=JobStatus.PENDING) | lease_expired_q(now)
     won = _transition(
         job_id,
-        (Q(status=JobStatus.PENDING) | lease_expired_q(now)) & attempts_left,
+        claimable & Q(attempts__lt=settings.VPR_MAX_ATTEMPTS),
         status=JobStatus.PROCESSING,
         attempts=F("attempts") + 1,
         started_at=now,
+        claim_token=token,
         updated_at=now,
     )
     if won:
-        return Job.objects.select_related("user").get(pk=job_id)
-    if Job.objects.filter(pk=job_id).lease_expired(now).fail_exhausted(now):
-        job_logger(__name__, job_id).warning("job failed: lease expired on its last attempt")
+        # By token: None if another claim took the row in the instant since.
+        return Job.objects.select_related("user").filter(pk=job_id, claim_token=token).first()
+    if Job.objects.filter(Q(pk=job_id) & claimable).fail_exhausted(now):
+        job_logger(__name__, job_id).warning("job failed: every attempt was used")
     return None
 
 
 def _still_mine(job: Job) -> Q:
-    return Q(status=JobStatus.PROCESSING, attempts=job.attempts)
+    return Q(status=JobStatus.PROCESSING, claim_token=job.claim_token)
 
 
 def job_fail(
@@ -235,7 +265,7 @@ def job_release_for_retry(*, job: Job, error: str, token_usage: dict | None = No
         job_fail(
             job=job,
             error=f"Gave up after {job.attempts} attempts: {error}",
-            error_code="RETRIES_EXHAUSTED",
+            error_code=JobErrorCode.RETRIES_EXHAUSTED,
             token_usage=token_usage,
         )
         return False
@@ -266,7 +296,9 @@ def job_cancel(*, job_id: UUID | str, user: AbstractBaseUser | None = None) -> J
         Q(status__in=IN_FLIGHT),
         status=JobStatus.CANCELLED,
         completed_at=timezone.now(),
-        error_code="CANCELLED_BY_USER" if user is not None else "CANCELLED_BY_OPERATOR",
+        error_code=JobErrorCode.CANCELLED_BY_USER
+        if user is not None
+        else JobErrorCode.CANCELLED_BY_OPERATOR,
     )
     job = Job.objects.get(pk=job_id)
     if not won:
@@ -283,45 +315,45 @@ class _LostRace(Exception):
     """The job left PROCESSING under us (cancelled or re-claimed): undo the artifact."""
 
 
+def _next_version(job: Job) -> int:
+    latest = VPRArtifact.objects.filter(
+        user_id=job.user_id, application_id=job.application_id
+    ).aggregate(latest=Max("version"))["latest"]
+    return (latest or 0) + 1
+
+
 def job_complete(
     *,
     job: Job,
     document: VPRDocument,
     token_usage: dict[str, Any] | None = None,
 ) -> bool:
-    """Store the report as the next artifact version and mark the job COMPLETED, atomically.
+    """Store the report as the next artifact version and mark the job COMPLETED.
 
-    The result key is deterministic (`results/<job_id>.json`) and the artifact is one-to-one
-    with the job, so a repeated completion can neither duplicate nor double-count anything.
+    The object goes to this claim's own key (`results/<job_id>/<claim_token>.json`), outside
+    any transaction. Then one short transaction takes the fenced transition first (it also
+    locks the row against a cancel) and records the artifact. A worker that lost its claim
+    fails the transition and removes only its own object: it can neither overwrite nor
+    delete the winner's.
     """
-    key = storage.result_key(job.pk)
+    key = storage.result_key(job.pk, job.claim_token)
+    metadata = {
+        "job_id": str(job.pk),
+        "user_id": str(job.user_id),
+        "application_id": job.application_id,
+    }
+    log = job_logger(__name__, job.pk)
+    stored_version = None
     for _ in range(5):  # another job of the same application may take the same version
+        version = _next_version(job)
+        if version != stored_version:
+            final = document.model_copy(update={"version": version})
+            final = final.model_copy(update={"word_count": final.count_words()})
+            storage.result_save(key=key, document=final, metadata=metadata)
+            stored_version = version
         try:
             with transaction.atomic():
-                latest = VPRArtifact.objects.filter(
-                    user_id=job.user_id, application_id=job.application_id
-                ).aggregate(latest=Max("version"))["latest"]
-                version = (latest or 0) + 1
-                final = document.model_copy(update={"version": version})
-                final = final.model_copy(update={"word_count": final.count_words()})
-                storage.result_save(
-                    key=key,
-                    document=final,
-                    metadata={
-                        "job_id": str(job.pk),
-                        "user_id": str(job.user_id),
-                        "application_id": job.application_id,
-                    },
-                )
-                VPRArtifact.objects.create(
-                    user_id=job.user_id,
-                    application_id=job.application_id,
-                    version=version,
-                    job=job,
-                    result_key=key,
-                    word_count=final.word_count,
-                )
-                won = _transition(
+                if not _transition(
                     job.pk,
                     _still_mine(job),
                     status=JobStatus.COMPLETED,
@@ -333,21 +365,25 @@ def job_complete(
                     fvs_result=final.fvs or {},
                     error="",
                     error_code="",
-                )
-                if not won:
+                ):
                     raise _LostRace
+                VPRArtifact.objects.create(
+                    user_id=job.user_id,
+                    application_id=job.application_id,
+                    version=version,
+                    job=job,
+                    result_key=key,
+                    word_count=final.word_count,
+                )
         except IntegrityError:
-            if VPRArtifact.objects.filter(job=job).exists():
-                return False  # completed by another delivery already
-            continue
+            continue  # the version was taken meanwhile: store again under the next one
         except _LostRace:
             storage.result_delete(key)
-            job_logger(__name__, job.pk).info("completion discarded: job left PROCESSING")
+            log.info("completion discarded: job left PROCESSING")
             return False
-        job_logger(__name__, job.pk).info(
-            "job completed", extra={"vpr_version": version, "word_count": final.word_count}
-        )
+        log.info("job completed", extra={"vpr_version": version, "word_count": final.word_count})
         return True
+    storage.result_delete(key)
     raise RuntimeError("could not allocate an artifact version")
 
 
@@ -363,15 +399,27 @@ class OpResult:
     detail: str
 
 
+def _superseded() -> Exists:
+    """A newer job was submitted under the same idempotency key: its report is the current
+    one, and reviving this job would make an older request the newest version."""
+    return Exists(
+        Job.objects.filter(
+            idempotency_key=OuterRef("idempotency_key"), created_at__gt=OuterRef("created_at")
+        )
+    )
+
+
 def _reset_to_pending(job_id: UUID | str, when: Q) -> tuple[bool, str]:
-    """Give a job a fresh start (attempts 0, errors cleared) if `when` matches."""
+    """Give a job a fresh start (attempts 0, errors cleared) if `when` matches and no newer
+    job superseded it. Its workers' claim token is void from here on."""
     try:
         with transaction.atomic():
             won = _transition(
                 job_id,
-                when,
+                when & ~Q(_superseded()),
                 status=JobStatus.PENDING,
                 attempts=0,
+                claim_token=None,
                 error="",
                 error_code="",
                 started_at=None,
@@ -383,8 +431,12 @@ def _reset_to_pending(job_id: UUID | str, when: Q) -> tuple[bool, str]:
         return False, "another job for this application is already in flight"
     if won:
         return True, "reset to PENDING"
-    job = Job.objects.filter(pk=job_id).only("status").first()
-    return False, "job no longer exists" if job is None else f"job is {job.status}"
+    job = Job.objects.filter(pk=job_id).annotate(superseded=_superseded()).first()
+    if job is None:
+        return False, "job no longer exists"
+    if job.superseded:
+        return False, "superseded by a newer job under the same idempotency key"
+    return False, f"job is {job.status}"
 
 
 def job_retry(*, job_id: UUID | str) -> OpResult:
@@ -393,7 +445,9 @@ def job_retry(*, job_id: UUID | str) -> OpResult:
     retryable = Q(status=JobStatus.FAILED) | Q(pk__in=Job.objects.stuck(now).values("pk"))
     won, detail = _reset_to_pending(job_id, retryable)
     if not won:
-        return OpResult(str(job_id), False, f"not retried: {detail}; only FAILED or stuck jobs")
+        if detail.startswith("job is"):
+            detail += "; only FAILED or stuck jobs are retried"
+        return OpResult(str(job_id), False, f"not retried: {detail}")
     sent = job_enqueue(job_id=job_id)
     job_logger(__name__, job_id).info("job retried by operator", extra={"enqueued": sent})
     return OpResult(
@@ -434,11 +488,13 @@ class SweepReport:
 def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> SweepReport:
     """The safety net (every minute): nothing stays PENDING unsent or PROCESSING forever.
 
-    Each job is taken with a conditional UPDATE, so sweepers on many instances never act on
-    the same job twice. A job waiting longer than the visibility timeout is not proof of a
-    lost message when the queue has a backlog: only as many are re-sent as the queue lacks
-    messages for sent PENDING jobs, or a backlog would be duplicated every minute. Re-sending
-    stops after `budget_seconds` (half the worker timeout), so the sweep task is never killed
+    Re-sending is decided per job, by age: a PENDING job never sent within
+    `VPR_SWEEP_RESEND_AFTER_SECONDS` of its creation, or last sent longer ago than the
+    visibility timeout plus that grace, gets another message. The queue's depth is no guide
+    (it counts the sweep's own message, finished jobs' and poison messages), and a second
+    message is harmless: the claim de-duplicates. Each re-send is taken with a conditional
+    UPDATE, so sweepers on many instances never send the same job twice. Re-sending stops
+    after `budget_seconds` (half the worker timeout), so the sweep task is never killed
     mid-way; what is left is `deferred` to the next sweep.
     """
     now = timezone.now()
@@ -446,13 +502,12 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
         settings.VPR_WORKER_TIMEOUT_SECONDS / 2 if budget_seconds is None else budget_seconds
     )
     report = SweepReport()
+    # First: a job that used every attempt can never be claimed; re-sent, it would loop.
+    claimable = Q(status=JobStatus.PENDING) | lease_expired_q(now)
+    report.failed_exhausted = Job.objects.filter(claimable).fail_exhausted(now)
     # Oldest first, so a backlog cannot starve the longest-waiting jobs.
-    due = list(
-        Job.objects.never_sent(now).order_by("created_at").values_list("pk", "enqueued_at")[:limit]
-    )
-    unclaimed = Job.objects.sent_but_unclaimed(now).order_by("created_at")
-    if candidates := list(unclaimed.values_list("pk", "enqueued_at")[: limit - len(due)]):
-        due += candidates[: _messages_missing()]
+    lost = Job.objects.never_sent(now) | Job.objects.sent_but_unclaimed(now)
+    due = list(lost.order_by("created_at").values_list("pk", "enqueued_at")[:limit])
     for index, (job_id, enqueued_at) in enumerate(due):
         if time.monotonic() > deadline:
             report.deferred = len(due) - index
@@ -468,29 +523,19 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
             Job.objects.filter(pk=job_id, enqueued_at=now).update(enqueued_at=enqueued_at)
             report.send_errors += 1
 
-    expired = Job.objects.lease_expired(now)
-    report.failed_exhausted = expired.fail_exhausted(now)
     # A lease that expired a whole visibility timeout ago was not redelivered: the message is
     # gone (dead-lettered or lost). Back to PENDING; the next sweep re-sends it.
     forgotten = now - timedelta(
         seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + settings.VPR_VISIBILITY_TIMEOUT_SECONDS
     )
-    report.released = expired.filter(
-        attempts__lt=settings.VPR_MAX_ATTEMPTS, started_at__lt=forgotten
-    ).update(status=JobStatus.PENDING, enqueued_at=None, updated_at=now)
+    report.released = (
+        Job.objects.lease_expired(now)
+        .filter(attempts__lt=settings.VPR_MAX_ATTEMPTS, started_at__lt=forgotten)
+        .update(status=JobStatus.PENDING, enqueued_at=None, updated_at=now)
+    )
     if any(report.as_dict().values()):
         job_logger(__name__, "-").info("sweep", extra=report.as_dict())
     return report
-
-
-def _messages_missing() -> int:
-    """How many sent PENDING jobs the queue holds no message for, at least.
-
-    Unknown queue depth (the broker did not answer) counts as an empty queue: re-sending a
-    job twice is harmless (the claim is conditional), never re-sending a lost one is not.
-    """
-    sent = Job.objects.filter(status=JobStatus.PENDING, enqueued_at__isnull=False).count()
-    return max(0, sent - (queue.jobs_queue_depth() or 0))
 
 
 @dataclass

@@ -123,8 +123,9 @@ def _storage() -> Storage:
     return storages["vpr_results"]
 
 
-def result_key(job_id: UUID | str) -> str:
-    return f"results/{job_id}.json"
+def result_key(job_id: UUID | str, claim_token: UUID | str | None) -> str:
+    """One key per claim: a worker that lost its claim can only touch its own object."""
+    return f"results/{job_id}/{claim_token}.json"
 
 
 def result_save(*, key: str, document: VPRDocument, metadata: dict[str, str]) -> None:

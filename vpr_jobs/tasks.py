@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from vpr_jobs import fvs, services
 from vpr_jobs.generation import GenerationError, GenerationInput, get_generator
 from vpr_jobs.logs import job_logger
-from vpr_jobs.models import Job, UserCV
+from vpr_jobs.models import Job, JobErrorCode
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
 
 
@@ -39,19 +39,20 @@ class UnknownJobError(Exception):
 
 
 def _load_input(job: Job) -> GenerationInput:
-    user_cv = UserCV.objects.filter(user_id=job.user_id).first()
-    if user_cv is None:
-        raise PermanentJobError("The user has no CV.", "CV_NOT_FOUND")
+    """The job's own inputs: the request and the CV snapshot taken at submission (a retry
+    days later runs on the same CV, whatever the user uploaded since)."""
+    if job.cv_data is None:
+        raise PermanentJobError("The job has no CV snapshot.", JobErrorCode.CV_NOT_FOUND)
     try:
-        cv = CV.model_validate(user_cv.data)
+        cv = CV.model_validate(job.cv_data)
     except ValidationError as exc:
-        message = f"The stored CV is invalid ({exc.error_count()} errors)."
-        raise PermanentJobError(message, "INVALID_CV") from exc
+        message = f"The CV snapshot is invalid ({exc.error_count()} errors)."
+        raise PermanentJobError(message, JobErrorCode.INVALID_CV) from exc
     try:
         request = VPRRequest.model_validate(job.input_data)
     except ValidationError as exc:
         message = f"The job input is invalid ({exc.error_count()} errors)."
-        raise PermanentJobError(message, "INVALID_INPUT") from exc
+        raise PermanentJobError(message, JobErrorCode.INVALID_INPUT) from exc
     deadline = time.monotonic() + settings.VPR_JOB_DEADLINE_SECONDS
     return GenerationInput(job_id=str(job.pk), cv=cv, request=request, deadline=deadline)
 
@@ -103,7 +104,7 @@ def generate_verified(data: GenerationInput, log: Any, spent: dict[str, Any]) ->
             raise PermanentJobError(
                 f"The report stated {len(verdict.violations)} facts not found in the CV, "
                 "the gap answers or the posting, even after one corrected regeneration.",
-                "FVS_HALLUCINATION_DETECTED",
+                JobErrorCode.FVS_HALLUCINATION_DETECTED,
                 fvs_result=verdict.to_dict(),
             )
     return document.model_copy(update={"fvs": verdict.to_dict()})

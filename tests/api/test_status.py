@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vpr_jobs import selectors, storage
-from vpr_jobs.models import Job, JobStatus
+from vpr_jobs.models import Job, JobErrorCode, JobStatus
 from vpr_jobs.tasks import process_vpr_job
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,10 @@ def job_id(submit: Any) -> str:
 def completed_job_id(job_id: str) -> str:
     assert process_vpr_job(job_id) == "completed"
     return job_id
+
+
+def _stored_key(job_id: str) -> str:
+    return Job.objects.get(pk=job_id).result_key
 
 
 def _path(url: str) -> str:
@@ -125,7 +129,7 @@ def test_result_url_expires(api: Any, completed_job_id: str, settings: Any, monk
 
 
 def test_result_gone_is_410(api: Any, completed_job_id: str):
-    storage.result_delete(storage.result_key(completed_job_id))
+    storage.result_delete(_stored_key(completed_job_id))
 
     response = api.get(f"/api/vpr/status/{completed_job_id}")
 
@@ -139,7 +143,7 @@ def test_existence_check_is_reused_for_a_while(
 ):
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
     # Gone behind the app's back (an S3 lifecycle rule): polls trust the last HEAD a while...
-    storages["vpr_results"].delete(storage.result_key(completed_job_id))
+    storages["vpr_results"].delete(_stored_key(completed_job_id))
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
 
     # ...and no longer than VPR_RESULT_CHECK_CACHE_SECONDS.
@@ -149,7 +153,7 @@ def test_existence_check_is_reused_for_a_while(
 
 def test_result_deleted_by_the_app_is_410_at_once(api: Any, completed_job_id: str):
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
-    storage.result_delete(storage.result_key(completed_job_id))
+    storage.result_delete(_stored_key(completed_job_id))
 
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
 
@@ -159,21 +163,52 @@ def test_existence_check_on_every_poll_when_reuse_is_off(
 ):
     settings.VPR_RESULT_CHECK_CACHE_SECONDS = 0
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
-    storages["vpr_results"].delete(storage.result_key(completed_job_id))
+    storages["vpr_results"].delete(_stored_key(completed_job_id))
 
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
 
 
-def test_failed_job_is_200_with_error(api: Any, job_id: str):
+def test_failed_job_is_200_with_the_codes_sentence_not_the_recorded_detail(api: Any, job_id: str):
+    detail = (
+        'Gave up after 3 attempts: OperationalError: connection to server at "db-7.internal" '
+        '(10.0.3.17), port 5432 failed: FATAL: password authentication failed for user "vpr"'
+    )
     Job.objects.filter(pk=job_id).update(
-        status=JobStatus.FAILED, error="boom", error_code="RETRIES_EXHAUSTED"
+        status=JobStatus.FAILED, error=detail, error_code=JobErrorCode.RETRIES_EXHAUSTED
     )
 
     response = api.get(f"/api/vpr/status/{job_id}")
 
     assert response.status_code == 200
-    assert response.json()["error"] == "boom"
-    assert response.json()["error_code"] == "RETRIES_EXHAUSTED"
+    body = response.json()
+    assert body["error_code"] == "RETRIES_EXHAUSTED"
+    assert body["error"] == (
+        "The report could not be generated after several attempts. Please try again later."
+    )
+    for leak in ("db-7.internal", "10.0.3.17", "password", "OperationalError"):
+        assert leak not in response.content.decode()
+    assert Job.objects.get(pk=job_id).error == detail  # kept for the logs and the admin
+
+
+@pytest.mark.parametrize("code", [*JobErrorCode.values, "SOMETHING_NEW", ""])
+def test_every_failure_code_has_a_fixed_client_sentence(api: Any, job_id: str, code: str):
+    Job.objects.filter(pk=job_id).update(
+        status=JobStatus.FAILED, error=f"secret detail for {code}", error_code=code
+    )
+
+    body = api.get(f"/api/vpr/status/{job_id}").json()
+
+    assert body["error"] == JobErrorCode.client_message(code)
+    assert body["error"] and "secret detail" not in body["error"]
+
+
+def test_cancelled_job_says_so_in_a_fixed_sentence(api: Any, job_id: str):
+    assert api.post(f"/api/vpr/{job_id}/cancel").status_code == 200
+
+    body = api.get(f"/api/vpr/status/{job_id}").json()
+
+    assert (body["status"], body["error_code"]) == ("CANCELLED", "CANCELLED_BY_USER")
+    assert body["error"] == "The job was cancelled."
 
 
 @pytest.mark.parametrize("bad_id", [str(uuid.uuid4()), "not-a-uuid", "1"])
@@ -273,7 +308,7 @@ def test_application_vpr_whose_result_is_gone_is_410_even_after_a_recent_check(
     api: Any, vpr_body: dict, completed_job_id: str
 ):
     assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200  # check cached
-    storages["vpr_results"].delete(storage.result_key(completed_job_id))
+    storages["vpr_results"].delete(_stored_key(completed_job_id))
 
     response = api.get(f"/api/applications/{vpr_body['application_id']}/vpr")
 

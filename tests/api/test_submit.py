@@ -243,3 +243,120 @@ def test_bad_token_is_401(client: Any, vpr_body: dict):
 
     assert response.status_code == 401
     assert response.json()["error_code"] == "AUTHENTICATION_FAILED"
+
+
+# --------------------------------------------------------------------------- CV snapshot
+
+
+def test_the_job_keeps_a_snapshot_of_the_cv(submit: Any, api_with_cv: Any):
+    job = Job.objects.get(pk=submit().json()["job_id"])
+
+    assert job.cv_data == api_with_cv.get("/api/cv").json()
+
+
+@pytest.mark.parametrize("status", [JobStatus.COMPLETED, JobStatus.FAILED])
+def test_resubmit_after_a_cv_change_is_a_new_job_on_the_new_cv(
+    submit: Any, api_with_cv: Any, cv_data: dict, status: str
+):
+    first = submit().json()["job_id"]
+    _set_status(first, status)
+    changed = {**cv_data, "professional_summary": "Now also a certified executive coach."}
+    assert api_with_cv.put("/api/cv", changed, format="json").status_code == 200
+
+    response = submit()
+
+    assert response.status_code == 202
+    assert response.json()["job_id"] != first
+    new_job = Job.objects.get(pk=response.json()["job_id"])
+    assert new_job.cv_data["professional_summary"] == changed["professional_summary"]
+
+
+def test_resubmit_after_a_cv_change_while_in_flight_conflicts(
+    submit: Any, api_with_cv: Any, cv_data: dict
+):
+    first = submit().json()["job_id"]
+    api_with_cv.put("/api/cv", {**cv_data, "professional_summary": "Changed."}, format="json")
+
+    response = submit()
+
+    assert response.status_code == 409
+    assert response.json()["job_id"] == first
+
+
+# --------------------------------------------------------------------------- Idempotency-Key
+
+
+@pytest.mark.parametrize("status", [JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.COMPLETED])
+def test_same_key_and_body_is_the_same_job_whatever_force_says(
+    submit: Any, vpr_body: dict, status: str
+):
+    key = {"Idempotency-Key": "client-key-force"}
+    job_id = submit(**key).json()["job_id"]
+    _set_status(job_id, status)
+
+    again = submit({**vpr_body, "force": True}, **key)
+
+    assert again.status_code == 200
+    assert again.json()["job_id"] == job_id
+    assert Job.objects.count() == 1
+
+
+def test_same_key_and_body_after_a_cv_change_is_refused_not_run_on_the_old_cv(
+    submit: Any, api_with_cv: Any, cv_data: dict
+):
+    key = {"Idempotency-Key": "client-key-cv"}
+    job_id = submit(**key).json()["job_id"]
+    _set_status(job_id, JobStatus.COMPLETED)
+    api_with_cv.put("/api/cv", {**cv_data, "professional_summary": "Changed."}, format="json")
+
+    response = submit(**key)
+
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert Job.objects.count() == 1
+
+
+def test_a_lost_insert_race_whose_winner_is_gone_inserts_instead_of_a_500(
+    submit: Any, monkeypatch: pytest.MonkeyPatch
+):
+    """The window between a failed INSERT and the look that follows it, staged: the first
+    look misses the in-flight job (as a concurrent submit's would), the INSERT then collides
+    with it, and it is cancelled before the second look."""
+    from vpr_jobs import services
+
+    blocker = submit().json()["job_id"]
+    _set_status(blocker, JobStatus.CANCELLED)
+    rival = submit().json()["job_id"]  # the in-flight job a concurrent submit inserted
+    real_lookup = services._existing_job
+    looks: list[int] = []
+
+    def racing_lookup(**lookup: Any) -> Any:
+        looks.append(1)
+        if len(looks) == 1:
+            return None  # not yet visible to this request
+        if len(looks) == 2:
+            _set_status(rival, JobStatus.CANCELLED)  # and gone before the second look
+        return real_lookup(**lookup)
+
+    monkeypatch.setattr(services, "_existing_job", racing_lookup)
+
+    response = submit()
+
+    assert response.status_code == 202
+    assert response.json()["job_id"] not in (blocker, rival)
+    assert Job.objects.filter(status=JobStatus.PENDING).count() == 1
+
+
+def test_a_submit_that_keeps_losing_the_insert_race_is_a_409_not_a_500(
+    submit: Any, monkeypatch: pytest.MonkeyPatch
+):
+    from vpr_jobs import services
+
+    rival = submit().json()["job_id"]
+    monkeypatch.setattr(services, "_existing_job", lambda **lookup: None)
+
+    response = submit()
+
+    assert response.status_code == 409
+    assert response.json()["error_code"] == "JOB_IN_PROGRESS"
+    assert response.json()["job_id"] == rival

@@ -39,7 +39,7 @@ def test_demo_produces_a_vpr_on_embedded_defaults(tmp_path: Path):
         result.stdout
     )
     assert "fit score" in result.stdout
-    stored = list((tmp_path / "media" / "results").glob("*.json"))
+    stored = list((tmp_path / "media" / "results").glob("*/*.json"))  # <job_id>/<claim>.json
     assert len(stored) == 1
 
 

@@ -106,21 +106,67 @@ def test_sweep_is_idempotent(make_job: Any):
 
 
 @pytest.mark.django_db
-def test_sweep_leaves_a_backlog_alone_and_resends_only_what_the_queue_lacks(
+def test_sweep_resends_every_lost_job_whatever_else_the_queue_holds(make_job: Any, settings: Any):
+    """The queue was lost; what it holds now (the sweep task's own message, a finished job's
+    duplicate) says nothing about which jobs lack one: each job is judged by its own age."""
+    waited = ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120)
+    lost = [make_job(enqueued_at=waited) for _ in range(38)]
+    OrmQ.objects.all().delete()  # the queue loss
+    finished = make_job(status=JobStatus.COMPLETED)  # its message is still in the queue
+    assert OrmQ.objects.count() == 1
+
+    assert "re-sent 38," in run("sweep_jobs")
+
+    assert OrmQ.objects.count() == 39
+    assert all(Job.objects.get(pk=job.pk).enqueued_at > waited for job in lost)
+    assert Job.objects.get(pk=finished.pk).status == JobStatus.COMPLETED
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_jobs_sent_within_the_visibility_and_grace_alone(make_job: Any, settings: Any):
+    settings.VPR_SWEEP_RESEND_AFTER_SECONDS = 300
+    visibility = settings.VPR_VISIBILITY_TIMEOUT_SECONDS
+    waiting = make_job(enqueued_at=ago(seconds=visibility + 200))
+    overdue = make_job(enqueued_at=ago(seconds=visibility + 400))
+    young = make_job(enqueued_at=None, created_at=ago(seconds=200))
+    unsent = make_job(enqueued_at=None, created_at=ago(seconds=400))
+    OrmQ.objects.all().delete()
+
+    assert "re-sent 2," in run("sweep_jobs")
+
+    assert Job.objects.get(pk=waiting.pk).enqueued_at == waiting.enqueued_at
+    assert Job.objects.get(pk=young.pk).enqueued_at is None
+    assert Job.objects.get(pk=overdue.pk).enqueued_at > ago(minutes=1)
+    assert Job.objects.get(pk=unsent.pk).enqueued_at > ago(minutes=1)
+
+
+@pytest.mark.django_db
+def test_sweep_fails_a_pending_job_that_used_every_attempt_instead_of_resending_it(
     make_job: Any, settings: Any
 ):
-    waited = ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120)
-    backlog = [make_job(enqueued_at=waited) for _ in range(3)]
-    # A long queue: every job waited past the visibility timeout, every message is there.
-    assert "re-sent 0" in run("sweep_jobs")
-    assert OrmQ.objects.count() == 3
+    """A claim refuses it: re-sent, it would be skipped and re-sent again, forever."""
+    exhausted = make_job(
+        attempts=settings.VPR_MAX_ATTEMPTS,
+        enqueued_at=ago(seconds=settings.VPR_VISIBILITY_TIMEOUT_SECONDS + 120),
+    )
+    OrmQ.objects.all().delete()
 
-    OrmQ.objects.first().delete()  # one message lost
+    output = run("sweep_jobs")
 
-    assert "re-sent 1" in run("sweep_jobs")
-    assert OrmQ.objects.count() == 3
-    resent = [job for job in backlog if Job.objects.get(pk=job.pk).enqueued_at != waited]
-    assert len(resent) == 1
+    assert "re-sent 0," in output and "failed (retries exhausted) 1" in output
+    job = Job.objects.get(pk=exhausted.pk)
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
+    assert OrmQ.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_message_for_a_pending_job_that_used_every_attempt_fails_it(make_job: Any, settings: Any):
+    exhausted = make_job(attempts=settings.VPR_MAX_ATTEMPTS)
+
+    assert process_vpr_job(str(exhausted.pk)) == "skipped"
+
+    job = Job.objects.get(pk=exhausted.pk)
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
 
 
 @pytest.mark.django_db
@@ -150,16 +196,6 @@ def test_the_scheduled_sweep_never_raises(monkeypatch: Any):
     monkeypatch.setattr(services, "jobs_sweep", broken)
 
     assert sweep_jobs() == {"error": "DatabaseError: connection lost"}
-
-
-@pytest.mark.django_db
-def test_jobs_queue_depth_counts_waiting_and_held_sqs_messages(sqs_queue: dict):
-    sqs = aws.client("sqs")
-    for body in ("a", "b", "c"):
-        sqs.send_message(QueueUrl=sqs_queue["queue_url"], MessageBody=body)
-    sqs.receive_message(QueueUrl=sqs_queue["queue_url"], MaxNumberOfMessages=1)
-
-    assert queue.jobs_queue_depth() == 3
 
 
 @pytest.mark.django_db
@@ -220,6 +256,33 @@ def test_retry_jobs_by_error_code_resets_and_enqueues(make_job: Any):
     assert process_vpr_job(str(wanted.pk)) == "completed"
 
 
+def _superseded_pair(submit: Any, vpr_body: dict) -> tuple[Job, Job]:
+    """An older FAILED job and a newer COMPLETED one under the same idempotency key."""
+    body = {**vpr_body, "application_id": "superseded-app"}
+    older = submit(body).json()["job_id"]
+    Job.objects.filter(pk=older).update(
+        status=JobStatus.FAILED, error_code="RETRIES_EXHAUSTED", attempts=3
+    )
+    newer = submit(body).json()["job_id"]
+    assert process_vpr_job(newer) == "completed"
+    return Job.objects.get(pk=older), Job.objects.get(pk=newer)
+
+
+@pytest.mark.django_db
+def test_retry_refuses_a_failed_job_superseded_by_a_newer_one(submit: Any, vpr_body: dict):
+    """Retried, the older request would become the newest version: the user's report."""
+    older, newer = _superseded_pair(submit, vpr_body)
+
+    with pytest.raises(CommandError, match="could not be retried"):
+        run("retry_jobs", "--job-id", str(older.pk))
+
+    assert Job.objects.get(pk=older.pk).status == JobStatus.FAILED
+    result = services.job_retry(job_id=older.pk)
+    assert not result.done
+    assert "superseded by a newer job" in result.detail
+    assert Job.objects.get(pk=newer.pk).vpr_version == 1
+
+
 @pytest.mark.django_db
 def test_retry_refused_when_another_job_of_the_application_is_in_flight(
     make_job: Any, submit: Any, vpr_body: dict
@@ -249,7 +312,7 @@ def test_purge_deletes_old_finished_jobs_with_their_results(make_job: Any, _isol
     Job.objects.filter(pk=old.pk).update(created_at=ago(days=8))
     old_in_flight = make_job(created_at=ago(days=8))
     recent = make_job(status=JobStatus.FAILED)
-    result_file = _isolated_results / f"results/{old.pk}.json"
+    result_file = _isolated_results / Job.objects.get(pk=old.pk).result_key
     assert result_file.exists()
 
     dry = run("purge_jobs", "--dry-run")
@@ -364,6 +427,23 @@ def test_requeue_dlq_deletes_messages_of_finished_jobs_as_stale(dead_letters: di
     assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.COMPLETED
     assert _drain(dead_letters["queue_url"]) == 1
     assert sqs_depth(dead_letters["dlq_url"])[0] == 0
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_does_not_revive_a_superseded_job(sqs_queue: dict, submit: Any, vpr_body: dict):
+    older, _ = _superseded_pair(submit, vpr_body)
+    _drain(sqs_queue["queue_url"])
+    aws.client("sqs").send_message(
+        QueueUrl=sqs_queue["dlq_url"], MessageBody=_message_body(older.pk)
+    )
+
+    output = run("requeue_dlq")
+
+    assert "not revived (superseded by a newer job" in output
+    assert "moved 0" in output and "refused 1" in output
+    assert Job.objects.get(pk=older.pk).status == JobStatus.FAILED
+    assert sqs_depth(sqs_queue["dlq_url"])[0] == 0
+    assert _drain(sqs_queue["queue_url"]) == 0
 
 
 @pytest.mark.django_db

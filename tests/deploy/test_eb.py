@@ -278,14 +278,27 @@ def test_secrets_are_never_committed():
     assert not re.search(r"sk-ant-|postgres(ql)?://|AKIA[0-9A-Z]{16}", text)
 
 
-def test_settings_and_queue_agree_on_timeouts_polling_and_redrive():
+def env_option(name: str) -> dict[str, Any]:
+    """The queue's reference to environment property `name`, defaulting to its value."""
+    return {
+        "Fn::GetOptionSetting": {
+            "Namespace": ENVIRONMENT,
+            "OptionName": name,
+            "DefaultValue": env_properties()[name],
+        }
+    }
+
+
+def test_queue_takes_visibility_polling_and_redrive_from_the_apps_settings():
+    """One value each, read by the app and the queue alike: `eb setenv` cannot split them."""
     env = env_properties()
     queue = properties("VprJobsQueue")
 
-    assert int(env["VPR_VISIBILITY_TIMEOUT_SECONDS"]) == queue["VisibilityTimeout"]
-    assert int(env["VPR_SQS_WAIT_SECONDS"]) == queue["ReceiveMessageWaitTimeSeconds"]
-    assert int(env["VPR_SQS_MAX_RECEIVE_COUNT"]) == queue["RedrivePolicy"]["maxReceiveCount"]
-    assert int(env["VPR_WORKER_TIMEOUT_SECONDS"]) < queue["VisibilityTimeout"]
+    assert queue["VisibilityTimeout"] == env_option("VPR_VISIBILITY_TIMEOUT_SECONDS")
+    assert queue["ReceiveMessageWaitTimeSeconds"] == env_option("VPR_SQS_WAIT_SECONDS")
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == env_option("VPR_SQS_MAX_RECEIVE_COUNT")
+    assert int(env["VPR_WORKER_TIMEOUT_SECONDS"]) < int(env["VPR_VISIBILITY_TIMEOUT_SECONDS"])
+    assert int(env["VPR_MAX_ATTEMPTS"]) <= int(env["VPR_SQS_MAX_RECEIVE_COUNT"])
 
 
 def test_production_settings_start_and_pass_deploy_checks_with_only_the_secrets_added():
@@ -347,14 +360,15 @@ def test_resources_are_named_after_the_environment():
 
 
 def test_jobs_queue_outlives_a_job_long_polls_and_dead_letters_after_three_receives():
+    env = env_properties()
     queue = properties("VprJobsQueue")
 
-    assert queue["VisibilityTimeout"] == 660
-    assert queue["ReceiveMessageWaitTimeSeconds"] == 20
+    assert env["VPR_VISIBILITY_TIMEOUT_SECONDS"] == "660"
+    assert env["VPR_SQS_WAIT_SECONDS"] == "20"
+    assert env["VPR_SQS_MAX_RECEIVE_COUNT"] == "3"
     assert queue["MessageRetentionPeriod"] == 4 * 3600
-    assert queue["RedrivePolicy"] == {
-        "deadLetterTargetArn": {"Fn::GetAtt": ["VprJobsDeadLetterQueue", "Arn"]},
-        "maxReceiveCount": 3,
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["VprJobsDeadLetterQueue", "Arn"]
     }
 
 

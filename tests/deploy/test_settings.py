@@ -126,3 +126,53 @@ def test_cache_url_must_be_redis():
 
     assert result.returncode != 0
     assert "DJANGO_CACHE_URL" in result.stderr
+
+
+# --------------------------------------------------------------------------- job timing
+
+
+@pytest.mark.parametrize(("worker_timeout", "deadline"), [("300", "270"), ("20", "16"), ("5", "4")])
+def test_job_deadline_defaults_to_a_fraction_of_the_worker_timeout(worker_timeout, deadline):
+    values = settings_values(
+        "print(s.VPR_JOB_DEADLINE_SECONDS)",
+        VPR_WORKER_TIMEOUT_SECONDS=worker_timeout,
+        VPR_VISIBILITY_TIMEOUT_SECONDS="660",
+    )
+
+    assert values == [deadline]
+
+
+@pytest.mark.parametrize("deadline", ["1", "9", "20", "25"])
+def test_job_deadline_outside_half_to_all_of_the_worker_timeout_is_refused(deadline):
+    result = load_settings(VPR_WORKER_TIMEOUT_SECONDS="20", VPR_JOB_DEADLINE_SECONDS=deadline)
+
+    assert result.returncode != 0
+    assert "VPR_JOB_DEADLINE_SECONDS" in result.stderr
+
+
+def test_an_explicit_sane_job_deadline_is_kept():
+    values = settings_values(
+        "print(s.VPR_JOB_DEADLINE_SECONDS)",
+        VPR_WORKER_TIMEOUT_SECONDS="20",
+        VPR_JOB_DEADLINE_SECONDS="12",
+    )
+
+    assert values == ["12"]
+
+
+def test_more_attempts_than_sqs_receives_is_refused():
+    """Each attempt is a receive: SQS would dead-letter a job that still had attempts."""
+    result = load_settings(VPR_MAX_ATTEMPTS="4", VPR_SQS_MAX_RECEIVE_COUNT="3")
+
+    assert result.returncode != 0
+    assert "VPR_MAX_ATTEMPTS (4) must not exceed VPR_SQS_MAX_RECEIVE_COUNT (3)" in result.stderr
+    assert load_settings(VPR_MAX_ATTEMPTS="3", VPR_SQS_MAX_RECEIVE_COUNT="5").returncode == 0
+
+
+def test_sweep_resend_grace_is_a_setting():
+    values = settings_values(
+        "print(s.VPR_SWEEP_RESEND_AFTER_SECONDS)", VPR_SWEEP_RESEND_AFTER_SECONDS="90"
+    )
+
+    assert values == ["90"]
+    assert settings_values("print(s.VPR_SWEEP_RESEND_AFTER_SECONDS)") == ["60"]

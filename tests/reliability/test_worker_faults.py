@@ -98,7 +98,7 @@ def test_worker_killed_mid_generation_completes_exactly_once_after_redelivery(
     assert (job.status, job.attempts) == (JobStatus.COMPLETED, 2)
     assert len(claude.requests) == 2  # the killed call, then the redelivered one
     assert VPRArtifact.objects.filter(job_id=job_id).count() == 1
-    assert _s3_keys(s3_results) == [f"results/{job_id}.json"]
+    assert _s3_keys(s3_results) == [job.result_key]  # the killed attempt wrote none
     assert not Job.objects.filter(status=JobStatus.PROCESSING).exists()
     assert queue_depth(sqs_queue["queue_url"]) == 0
     assert queue_depth(sqs_queue["dlq_url"]) == 0

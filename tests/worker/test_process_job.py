@@ -56,7 +56,7 @@ def test_success_stores_the_report_and_completes(job: Job, _isolated_results: Pa
     assert job.status == JobStatus.COMPLETED
     assert job.attempts == 1
     assert job.started_at and job.completed_at and job.started_at <= job.completed_at
-    assert job.result_key == f"results/{job.pk}.json"
+    assert job.result_key == f"results/{job.pk}/{job.claim_token}.json"
     assert job.vpr_version == 1
     stored = json.loads((_isolated_results / job.result_key).read_text())
     assert stored["job_id"] == str(job.pk)
@@ -98,11 +98,12 @@ def test_cancel_during_processing_wins_over_the_late_worker(
 
     assert Job.objects.get(pk=job.pk).status == JobStatus.CANCELLED
     assert not VPRArtifact.objects.exists()
-    assert not (_isolated_results / f"results/{job.pk}.json").exists()
+    assert not list(_isolated_results.rglob("*.json"))
 
 
-def test_missing_cv_fails_permanently(job: Job, user: Any):
-    UserCV.objects.filter(user=user).delete()
+def test_job_without_a_cv_snapshot_fails_permanently(job: Job):
+    """A job submitted before snapshots existed, whose user had no CV to copy."""
+    Job.objects.filter(pk=job.pk).update(cv_data=None)
 
     assert process_vpr_job(str(job.pk)) == "failed"
 
@@ -223,3 +224,147 @@ def test_tokens_of_failed_attempts_are_counted_in_the_job(
 
     usage = Job.objects.get(pk=job.pk).token_usage
     assert usage == {"input_tokens": 1200, "calls": 1, "estimated_cost_usd": 0.0036}
+
+
+# --------------------------------------------------------------------------- the CV snapshot
+
+
+def test_the_job_runs_on_the_cv_it_was_submitted_with(
+    job: Job, api_with_cv: Any, cv_data: dict, _isolated_results: Path
+):
+    renamed = {**cv_data, "full_name": "Someone Else Entirely"}
+    assert api_with_cv.put("/api/cv", renamed, format="json").status_code == 200
+
+    assert process_vpr_job(str(job.pk)) == "completed"
+
+    stored = json.loads((_isolated_results / Job.objects.get(pk=job.pk).result_key).read_text())
+    assert stored["candidate_name"] == cv_data["full_name"]
+
+
+def test_a_retry_days_later_runs_on_the_snapshot_too(
+    job: Job, user: Any, cv_data: dict, monkeypatch: pytest.MonkeyPatch
+):
+    seen: list[str] = []
+    use(
+        monkeypatch,
+        ScriptedGenerator(
+            ConnectionError("down"), before=lambda data: seen.append(data.cv.full_name)
+        ),
+    )
+    with pytest.raises(TransientJobError):
+        process_vpr_job(str(job.pk))
+    UserCV.objects.filter(user=user).update(data={**cv_data, "full_name": "Changed Later"})
+    UserCV.objects.filter(user=user).delete()  # even a deleted CV does not matter
+
+    assert process_vpr_job(str(job.pk)) == "completed"
+
+    assert seen == [cv_data["full_name"]] * 2
+
+
+# --------------------------------------------------------------------------- fencing
+
+
+def _expire_lease(job_id: Any) -> None:
+    Job.objects.filter(pk=job_id).update(started_at=timezone.now() - timedelta(days=1))
+
+
+@pytest.mark.parametrize("revive", [services.job_retry, services.job_reset_for_dlq_requeue])
+def test_a_worker_from_before_an_operator_retry_cannot_touch_the_new_run(job: Job, revive: Any):
+    """Retry and DLQ requeue reset `attempts` to 0, so the new run's claim has the same
+    attempt number as the hung worker's: only the claim token tells them apart."""
+    hung = services.job_claim(job_id=job.pk)
+    services.job_fail(job=hung, error="stuck", error_code="RETRIES_EXHAUSTED")
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
+    assert revive(job_id=job.pk).done
+    fresh = services.job_claim(job_id=job.pk)
+    assert fresh is not None and fresh.attempts == hung.attempts == 1
+
+    assert services.job_fail(job=hung, error="late", error_code="LATE") is False
+    document = RulesGenerator().generate(tasks_input(hung)).document
+    assert services.job_complete(job=hung, document=document) is False
+
+    assert Job.objects.get(pk=job.pk).status == JobStatus.PROCESSING
+    assert not VPRArtifact.objects.exists()
+    assert services.job_complete(job=fresh, document=document) is True
+
+
+def test_every_claim_writes_a_new_token(job: Job):
+    first = services.job_claim(job_id=job.pk)
+    _expire_lease(job.pk)
+    second = services.job_claim(job_id=job.pk)
+
+    assert first.claim_token and second.claim_token
+    assert first.claim_token != second.claim_token
+    assert Job.objects.get(pk=job.pk).claim_token == second.claim_token
+
+
+def tasks_input(job: Job) -> GenerationInput:
+    from vpr_jobs.tasks import _load_input
+
+    return _load_input(job)
+
+
+def _document_for(job: Job, summary: str) -> Any:
+    document = RulesGenerator().generate(tasks_input(job)).document
+    return document.model_copy(update={"executive_summary": summary})
+
+
+def test_a_late_worker_neither_overwrites_nor_deletes_the_winners_result(
+    job: Job, _isolated_results: Path
+):
+    stale = services.job_claim(job_id=job.pk)
+    _expire_lease(job.pk)
+    winner = services.job_claim(job_id=job.pk)
+    assert services.job_complete(job=winner, document=_document_for(winner, "the winner"))
+    done = Job.objects.get(pk=job.pk)
+    winners_file = _isolated_results / done.result_key
+    winners_bytes = winners_file.read_bytes()
+
+    assert services.job_complete(job=stale, document=_document_for(stale, "the loser")) is False
+
+    assert winners_file.read_bytes() == winners_bytes
+    assert json.loads(winners_bytes)["executive_summary"] == "the winner"
+    assert [p.relative_to(_isolated_results) for p in _isolated_results.rglob("*.json")] == [
+        Path(done.result_key)
+    ]  # the loser removed its own object and only that
+    assert Job.objects.get(pk=job.pk).status == JobStatus.COMPLETED
+
+
+def test_a_late_worker_on_s3_leaves_the_winners_object(job: Job, s3_results: str):
+    from vpr_jobs.integrations import aws
+
+    stale = services.job_claim(job_id=job.pk)
+    _expire_lease(job.pk)
+    winner = services.job_claim(job_id=job.pk)
+    assert services.job_complete(job=winner, document=_document_for(winner, "the winner"))
+
+    assert services.job_complete(job=stale, document=_document_for(stale, "the loser")) is False
+
+    key = Job.objects.get(pk=job.pk).result_key
+    listing = aws.client("s3").list_objects_v2(Bucket=s3_results).get("Contents", [])
+    assert [item["Key"] for item in listing] == [key]
+    body = aws.client("s3").get_object(Bucket=s3_results, Key=key)["Body"].read()
+    assert json.loads(body)["executive_summary"] == "the winner"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_the_result_is_stored(
+    job: Job, monkeypatch: pytest.MonkeyPatch
+):
+    """A slow S3 PUT must not hold row locks or a connection in a transaction."""
+    from django.db import connection
+
+    from vpr_jobs import storage
+
+    in_transaction: list[bool] = []
+    real_save = storage.result_save
+
+    def watched_save(**kwargs: Any) -> None:
+        in_transaction.append(connection.in_atomic_block)
+        real_save(**kwargs)
+
+    monkeypatch.setattr(storage, "result_save", watched_save)
+
+    assert process_vpr_job(str(job.pk)) == "completed"
+
+    assert in_transaction == [False]

@@ -13,7 +13,7 @@ import pytest
 from tests.support.queues import sqs_depth
 from vpr_jobs import queue
 from vpr_jobs.integrations import aws
-from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.models import Job, JobStatus, VPRArtifact
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def test_success_stores_an_encrypted_s3_object_with_metadata_and_a_working_presi
     run_cluster(lambda: _job(job_id).status == JobStatus.COMPLETED)
 
     assert _job(job_id).status == JobStatus.COMPLETED
-    head = aws.client("s3").head_object(Bucket=s3_results, Key=f"results/{job_id}.json")
+    head = aws.client("s3").head_object(Bucket=s3_results, Key=_job(job_id).result_key)
     assert head["ContentType"] == "application/json"
     assert head["ServerSideEncryption"] == "AES256"
     assert head["Metadata"] == {
@@ -58,7 +58,7 @@ def test_result_deleted_from_s3_is_410(
 
     application = f"/api/applications/{_job(job_id).application_id}/vpr"
     assert api.get(application).json()["document"]["job_id"] == job_id  # one GetObject
-    aws.client("s3").delete_object(Bucket=s3_results, Key=f"results/{job_id}.json")
+    aws.client("s3").delete_object(Bucket=s3_results, Key=_job(job_id).result_key)
 
     assert api.get(f"/api/vpr/status/{job_id}").status_code == 410
     assert api.get(application).status_code == 410
@@ -68,12 +68,12 @@ def test_permanent_failure_is_acknowledged_without_retry(
     submit: Any, sqs_queue: dict, s3_results: str, run_cluster: Any, user: Any
 ):
     job_id = submit().json()["job_id"]
-    UserCV.objects.filter(user=user).delete()
+    Job.objects.filter(pk=job_id).update(input_data={"application_id": "x"})
 
     run_cluster(lambda: _job(job_id).status == JobStatus.FAILED)
 
     job = _job(job_id)
-    assert (job.status, job.error_code, job.attempts) == (JobStatus.FAILED, "CV_NOT_FOUND", 1)
+    assert (job.status, job.error_code, job.attempts) == (JobStatus.FAILED, "INVALID_INPUT", 1)
     assert sqs_depth(sqs_queue["queue_url"]) == (0, 0)
     assert sqs_depth(sqs_queue["dlq_url"]) == (0, 0)
 

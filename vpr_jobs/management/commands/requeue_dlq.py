@@ -12,7 +12,9 @@ from vpr_jobs.models import Job, JobStatus
 class Command(BaseCommand):
     help = (
         "Move messages from the SQS dead-letter queue back to the jobs queue (receive → send → "
-        "delete) and reset their jobs to PENDING with attempts reset. Start with --dry-run to "
+        "delete) and reset their jobs to PENDING with attempts reset; a job superseded by a "
+        "newer job under the same idempotency key is not revived (its message is deleted). "
+        "Start with --dry-run to "
         "list job_id, attempts, last error and age. Messages that cannot be decoded, or whose "
         "job no longer exists, are reported and left in the DLQ (deleted with "
         "--purge-invalid); messages of jobs already COMPLETED or CANCELLED are deleted as "
@@ -54,7 +56,9 @@ class Command(BaseCommand):
         jobs = Job.objects.in_bulk([x.job_id for x in letters if x.job_id], field_name="pk")
         jobs = {str(pk): job for pk, job in jobs.items()}
         self.stdout.write(f"{len(letters)} message(s) in the dead-letter queue examined")
-        counts = {"moved": 0, "skipped": 0, "stale": 0, "invalid": 0, "purged": 0, "errors": 0}
+        counts = dict.fromkeys(
+            ("moved", "skipped", "stale", "invalid", "purged", "errors", "refused"), 0
+        )
         for number, letter in enumerate(letters, start=1):
             age = (
                 f"{(now - letter.sent_at).total_seconds() / 60:.0f} min" if letter.sent_at else "?"
@@ -103,10 +107,16 @@ class Command(BaseCommand):
                     self.stdout.write(f"{prefix}: {details} (would move)")
                     continue
                 reset = services.job_reset_for_dlq_requeue(job_id=job.pk)
+                if not reset.done:
+                    # Not revived (superseded by a newer job, or another run holds it): its
+                    # message would only be skipped by the claim.
+                    queue.dlq_delete(letter)
+                    counts["refused"] += 1
+                    self.stdout.write(f"{prefix}: {details}: not revived ({reset.detail}), deleted")
+                    continue
                 queue.dlq_move_to_jobs_queue(letter)
                 counts["moved"] += 1
-                state = "reset to PENDING" if reset.done else f"left as is ({reset.detail})"
-                self.stdout.write(f"{prefix}: {details}: moved to the jobs queue, job {state}")
+                self.stdout.write(f"{prefix}: {details}: moved to the jobs queue, job reset")
             except Exception as exc:  # noqa: BLE001 - report each failure, go on with the rest
                 counts["errors"] += 1
                 self.stderr.write(f"{prefix}: ERROR {type(exc).__name__}: {exc}")

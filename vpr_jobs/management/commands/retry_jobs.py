@@ -23,7 +23,9 @@ class Command(BaseCommand):
     help = (
         "Retry jobs with any broker: each selected FAILED (or stuck) job goes back to PENDING "
         "with its attempts reset and a fresh queue message. Select with --status (default "
-        "FAILED), --error-code, --since, --job-id, --stuck. Try --dry-run first. "
+        "FAILED), --error-code, --since, --job-id, --stuck. A job superseded by a newer job "
+        "under the same idempotency key is refused (its report is no longer the current "
+        "one). Try --dry-run first. "
         "On SQS, dead-lettered messages are moved by `requeue_dlq` instead."
     )
 

@@ -330,6 +330,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = _env_int("DJANGO_HSTS_SECONDS", 3600)
+    # Every subdomain of the API's host must be HTTPS-only too: a plain-HTTP sibling could
+    # otherwise set cookies for the parent domain or be used to strip TLS.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --------------------------------------------------------------------------- logging
@@ -365,11 +368,15 @@ LOGGING = {
 
 # --------------------------------------------------------------------------- production guard
 
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+MIN_SECRET_KEY_LENGTH = 50  # what Django's own check --deploy (security.W009) asks for
+
 if PRODUCTION:
     _unsafe = [
         (
-            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32,
-            "DJANGO_SECRET_KEY: set a random secret of at least 32 characters",
+            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH,
+            f"DJANGO_SECRET_KEY: set a random secret of at least {MIN_SECRET_KEY_LENGTH}"
+            " characters",
         ),
         (DEBUG, "DJANGO_DEBUG: must be false in production"),
         (
@@ -377,7 +384,11 @@ if PRODUCTION:
             "DATABASE_URL: point at PostgreSQL (SQLite on an instance loses every job on"
             " replacement)",
         ),
-        (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
+        (
+            "*" in ALLOWED_HOSTS or not set(ALLOWED_HOSTS) - _LOOPBACK_HOSTS,
+            "DJANGO_ALLOWED_HOSTS: list the public host names this service answers (not '*';"
+            " localhost alone is only the health check's name)",
+        ),
         (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
         (
             RESULTS_STORAGE == "local",

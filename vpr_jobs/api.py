@@ -332,7 +332,7 @@ class ApplicationVPRView(APIView):
         link = storage.result_link(
             key=artifact.result_key, user_id=artifact.user_id, base_url=_base_url(request)
         )
-        return Response(
+        response = Response(
             ArtifactOutputSerializer(
                 {
                     "application_id": artifact.application_id,
@@ -346,6 +346,8 @@ class ApplicationVPRView(APIView):
                 }
             ).data
         )
+        response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
+        return response
 
 
 class ResultDownloadView(APIView):
@@ -362,4 +364,6 @@ class ResultDownloadView(APIView):
         document = storage.result_read(key) if key else None
         if document is None:
             raise JobNotFound("Result not found or link expired.")
-        return HttpResponse(document, content_type="application/json")
+        response = HttpResponse(document, content_type="application/json")
+        response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
+        return response

@@ -72,6 +72,7 @@ def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_
     download = api.get(_path(body["result_url"]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/json"
+    assert download["Cache-Control"] == "private, no-store"  # personal data: never cached
     document = download.json()
     assert document["job_id"] == completed_job_id
     assert document["version"] == 1
@@ -266,6 +267,7 @@ def test_application_vpr_latest_and_by_version(
     assert latest.json()["document"]["version"] == 2
     assert first.json()["job_id"] == completed_job_id
     assert first.json()["document"]["version"] == 1
+    assert latest["Cache-Control"] == first["Cache-Control"] == "private, no-store"
     assert api.get(_path(latest.json()["result_url"])).status_code == 200
 
 

@@ -291,11 +291,10 @@ def test_settings_and_queue_agree_on_timeouts_polling_and_redrive():
 def test_production_settings_start_and_pass_deploy_checks_with_only_the_secrets_added():
     """The committed properties plus what `eb setenv` adds make a valid production config.
 
-    Accepted warnings: security.W005 (HSTS includeSubDomains) and security.W021 (HSTS
-    preload) are decisions for the whole company domain, not for this service; turning them
-    on from here could break sibling sites still on plain HTTP.
+    Accepted warning: security.W021 (HSTS preload) is a decision for the whole company domain
+    (a submission to the browsers' preload list), not for this service.
     """
-    accepted = {"security.W005", "security.W021"}
+    accepted = {"security.W021"}
     resolved = {
         "VPR_JOBS_QUEUE_NAME": "careervp-vpr-jobs-queue-prod",
         "VPR_JOBS_DLQ_NAME": "careervp-vpr-jobs-dlq-prod",

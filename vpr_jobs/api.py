@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import serializers, status
@@ -24,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from vpr_jobs import selectors, services, storage
+from vpr_jobs import selectors, services, storage, tokens
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobStatus
@@ -366,4 +367,41 @@ class ResultDownloadView(APIView):
             raise JobNotFound("Result not found or link expired.")
         response = HttpResponse(document, content_type="application/json")
         response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
+        return response
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The new token; shown once, stored only hashed.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenRotateView(APIView):
+    """Exchange the token this request authenticated with for a new one."""
+
+    throttle_scope = "vpr_submit"
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: TokenOutputSerializer,
+            400: ErrorSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="The token is invalid (expired, or already rotated)"
+            ),
+        },
+        summary="Rotate your API token (the one sent stops working)",
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.auth, AuthToken):
+            raise RequestValidationError(
+                {"Authorization": ["Authenticate with the API token to rotate it."]}
+            )
+        issued = tokens.token_rotate(current=request.auth)
+        response = Response(
+            TokenOutputSerializer({"token": issued.token, "expires_at": issued.expires_at}).data
+        )
+        response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL  # a secret: never cached
         return response

@@ -6,6 +6,7 @@ jobs = api.VPRJobViewSet
 
 urlpatterns = [
     path("cv", api.CVView.as_view(), name="cv"),
+    path("token/rotate", api.TokenRotateView.as_view(), name="token-rotate"),
     path("vpr", jobs.as_view({"post": "create", "get": "list"}), name="vpr-jobs"),
     path(
         "vpr/status/<str:job_id>",

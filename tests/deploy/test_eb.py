@@ -240,6 +240,8 @@ def test_environment_properties_hold_safe_production_values():
         "DJANGO_SECURE_SSL_REDIRECT": env["DJANGO_SECURE_SSL_REDIRECT"],
         "VPR_WORKER_TIMEOUT_SECONDS": env["VPR_WORKER_TIMEOUT_SECONDS"],
         "VPR_VISIBILITY_TIMEOUT_SECONDS": env["VPR_VISIBILITY_TIMEOUT_SECONDS"],
+        # X-Forwarded-For: the client, then the ALB's address appended by nginx.
+        "VPR_TRUSTED_PROXY_COUNT": env.get("VPR_TRUSTED_PROXY_COUNT"),
     } == {
         "DJANGO_ENV": "production",
         "DJANGO_DEBUG": "false",
@@ -250,6 +252,7 @@ def test_environment_properties_hold_safe_production_values():
         "DJANGO_SECURE_SSL_REDIRECT": "true",
         "VPR_WORKER_TIMEOUT_SECONDS": "300",
         "VPR_VISIBILITY_TIMEOUT_SECONDS": "660",
+        "VPR_TRUSTED_PROXY_COUNT": "1",
     }
     assert env["ANTHROPIC_API_KEY_PARAM"].startswith("/careervp/")
     assert env["DJANGO_ALLOWED_HOSTS"]

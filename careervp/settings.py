@@ -229,7 +229,13 @@ if QUEUE_BACKEND == "sqs":
         "broker_class": "vpr_jobs.queue.DeadLetteringSqs",
     }
 else:
-    Q_CLUSTER |= {"orm": "default", "max_attempts": VPR_MAX_ATTEMPTS, "poll": 0.5}
+    Q_CLUSTER |= {
+        "orm": "default",
+        "max_attempts": VPR_MAX_ATTEMPTS,
+        "poll": 0.5,
+        # django-q2's ORM broker, refusing any message that is not one of our tasks.
+        "broker_class": "vpr_jobs.queue.GuardedOrm",
+    }
 
 # --------------------------------------------------------------------------- results
 

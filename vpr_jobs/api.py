@@ -152,7 +152,20 @@ def _base_url(request: Request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-# --------------------------------------------------------------------------- CV
+# --------------------------------------------------------------------------- CV and erasure
+
+
+class ErasureCountsSerializer(serializers.Serializer):
+    cv = serializers.IntegerField()
+    jobs = serializers.IntegerField()
+    artifacts = serializers.IntegerField()
+    results = serializers.IntegerField(help_text="Stored result objects deleted.")
+    tokens = serializers.IntegerField(required=False, help_text="DELETE /api/me only.")
+    user = serializers.IntegerField(required=False, help_text="DELETE /api/me only.")
+
+
+class ErasureOutputSerializer(serializers.Serializer):
+    deleted = ErasureCountsSerializer()
 
 
 class CVView(APIView):
@@ -172,6 +185,28 @@ class CVView(APIView):
         cv = parse_body(CV, request.data)
         user_cv = services.cv_put(user=request.user, cv=cv)
         return Response(user_cv.data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ErasureOutputSerializer},
+        summary="Erase your CV and everything made from it: jobs, reports, stored results",
+    )
+    def delete(self, request: Request) -> Response:
+        report = services.user_data_erase(user=request.user)
+        return Response({"deleted": report.as_dict(account=False)})
+
+
+class MeView(APIView):
+    throttle_scope = "vpr_submit"
+
+    @extend_schema(
+        request=None,
+        responses={200: ErasureOutputSerializer},
+        summary="Erase your account: CV, jobs, reports, stored results, API tokens, user",
+    )
+    def delete(self, request: Request) -> Response:
+        report = services.user_data_erase(user=request.user, delete_account=True)
+        return Response({"deleted": report.as_dict(account=True)})
 
 
 # --------------------------------------------------------------------------- VPR jobs

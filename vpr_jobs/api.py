@@ -201,7 +201,12 @@ class MeView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: ErasureOutputSerializer},
+        responses={
+            200: ErasureOutputSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="The token is invalid (the account is erased)"
+            ),
+        },
         summary="Erase your account: CV, jobs, reports, stored results, API tokens, user",
     )
     def delete(self, request: Request) -> Response:

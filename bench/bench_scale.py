@@ -163,13 +163,13 @@ def cases() -> dict[str, dict[str, Any]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from vpr_jobs.models import Job, JobStatus
 
     user = get_user_model().objects.get(username="scale3")
-    token, _ = Token.objects.get_or_create(user=user)
-    api = Client(headers={"Authorization": f"Token {token.key}"})
+    _, token = AuthToken.objects.create(user=user)
+    api = Client(headers={"Authorization": f"Token {token}"})
     admin = Client()
     admin.force_login(get_user_model().objects.get(username="scaleadmin"))
     pending = Job.objects.filter(user=user, status=JobStatus.PENDING).first() or (

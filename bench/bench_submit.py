@@ -26,19 +26,21 @@ TARGET_RATIO, TARGET_P99_MS, TARGET_AT = 0.7, 50.0, 16
 
 def query_profile() -> dict[str, Any]:
     """SQL statements of one API submit and one bare submit, in this process (test client)."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.select_related("user").first()
-    assert token is not None
+    user = get_user_model().objects.filter(cv__isnull=False).first()
+    assert user is not None
+    _, token = AuthToken.objects.create(user=user)
     body = common.load_fixture("vpr_request_learning_development")
     client = Client()
     out: dict[str, Any] = {}
     for label, path, headers, app_id in (
-        ("api", "/api/vpr", {"Authorization": f"Token {token.key}"}, "profile-api"),
-        ("bare", "/bare/submit", {"X-Bench-User": str(token.user_id)}, "profile-bare"),
+        ("api", "/api/vpr", {"Authorization": f"Token {token}"}, "profile-api"),
+        ("bare", "/bare/submit", {"X-Bench-User": str(user.pk)}, "profile-bare"),
     ):
         with CaptureQueriesContext(connection) as queries:
             response = client.post(

@@ -350,9 +350,9 @@ def load_fixture(name: str) -> Any:
 
 
 def create_bench_users(count: int, prefix: str = "bench") -> list[tuple[int, str]]:
-    """`count` users, each with the sample CV and an API token: [(user id, token key)]."""
+    """`count` users, each with the sample CV and a new API token: [(user id, token)]."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from vpr_jobs.models import UserCV
 
@@ -361,8 +361,8 @@ def create_bench_users(count: int, prefix: str = "bench") -> list[tuple[int, str
     for index in range(count):
         user, _ = get_user_model().objects.get_or_create(username=f"{prefix}{index}")
         UserCV.objects.update_or_create(user=user, defaults={"data": cv})
-        token, _ = Token.objects.get_or_create(user=user)
-        users.append((user.pk, token.key))
+        _, token = AuthToken.objects.create(user=user)  # stored hashed: a new one each run
+        users.append((user.pk, token))
     return users
 
 

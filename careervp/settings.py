@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -80,7 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed (before vpr_jobs: its admin is replaced there)
+    "axes",  # admin login lockout
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Before django_q: its `qcluster` command is overridden (preloads the task's modules).
@@ -97,6 +99,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "careervp.urls"
@@ -167,8 +177,8 @@ VPR_IDEMPOTENCY_WINDOW_SECONDS = _env_int("VPR_IDEMPOTENCY_WINDOW_SECONDS", 24 *
 VPR_RESULT_URL_TTL_SECONDS = _env_int("VPR_RESULT_URL_TTL_SECONDS", 3600, minimum=1)
 # How long a status poll may reuse a positive S3 HEAD of the result (0: HEAD on every poll).
 VPR_RESULT_CHECK_CACHE_SECONDS = _env_int("VPR_RESULT_CHECK_CACHE_SECONDS", 30)
-# How long a process remembers a valid API token (0: database lookup on every request).
-VPR_AUTH_CACHE_SECONDS = _env_int("VPR_AUTH_CACHE_SECONDS", 60)
+# API tokens (django-rest-knox) expire this many days after they are issued.
+VPR_API_TOKEN_TTL_DAYS = _env_int("VPR_API_TOKEN_TTL_DAYS", 90, minimum=1)
 VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)
 VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)
 VPR_WORKER_TIMEOUT_SECONDS = _env_int("VPR_WORKER_TIMEOUT_SECONDS", 300, minimum=5)
@@ -232,7 +242,13 @@ if QUEUE_BACKEND == "sqs":
         "broker_class": "vpr_jobs.queue.DeadLetteringSqs",
     }
 else:
-    Q_CLUSTER |= {"orm": "default", "max_attempts": VPR_MAX_ATTEMPTS, "poll": 0.5}
+    Q_CLUSTER |= {
+        "orm": "default",
+        "max_attempts": VPR_MAX_ATTEMPTS,
+        "poll": 0.5,
+        # django-q2's ORM broker, refusing any message that is not one of our tasks.
+        "broker_class": "vpr_jobs.queue.GuardedOrm",
+    }
 
 # --------------------------------------------------------------------------- results
 
@@ -298,10 +314,24 @@ VPR_MODEL_PRICES = json.loads(_env("VPR_MODEL_PRICES") or "{}")
 
 # --------------------------------------------------------------------------- API
 
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=VPR_API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # the header clients already send
+}
+
+# How many proxies append to X-Forwarded-For in front of the app: the client's address is the
+# entry just before theirs (1 on Elastic Beanstalk: the ALB, whose address nginx appends).
+# Unset: the header is ignored and REMOTE_ADDR is the client (vpr_jobs.throttling).
+_proxy_count = _env("VPR_TRUSTED_PROXY_COUNT")
+VPR_TRUSTED_PROXY_COUNT = _env_int("VPR_TRUSTED_PROXY_COUNT", 0) if _proxy_count else None
+
 REST_FRAMEWORK = {
+    # Pluggable: each class authenticates its own scheme. UnauthenticatedRequests stays last
+    # (it throttles per address the requests that no class before it authenticated).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "vpr_jobs.authentication.CachedTokenAuthentication",
+        "vpr_jobs.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "vpr_jobs.authentication.UnauthenticatedRequests",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["vpr_jobs.api_errors.SafeJSONParser"],
@@ -315,6 +345,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "vpr_submit": _env("VPR_THROTTLE_SUBMIT", "30/min"),
         "vpr_read": _env("VPR_THROTTLE_READ", "600/min"),
+        # Per client address: wrong tokens and requests without credentials.
+        "unauthenticated": _env("VPR_THROTTLE_UNAUTHENTICATED", "60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -344,6 +376,16 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --------------------------------------------------------------------------- security
 
+# Admin (session) logins: django-axes locks an address out after this many failures in a row,
+# for this many minutes. Attempts are rows in the database, so the count is exact across
+# processes and instances.
+AXES_FAILURE_LIMIT = _env_int("VPR_ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("VPR_ADMIN_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "vpr_jobs.throttling.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -351,6 +393,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = _env_int("DJANGO_HSTS_SECONDS", 3600)
+    # Every subdomain of the API's host must be HTTPS-only too: a plain-HTTP sibling could
+    # otherwise set cookies for the parent domain or be used to strip TLS.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --------------------------------------------------------------------------- logging
@@ -386,11 +431,15 @@ LOGGING = {
 
 # --------------------------------------------------------------------------- production guard
 
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+MIN_SECRET_KEY_LENGTH = 50  # what Django's own check --deploy (security.W009) asks for
+
 if PRODUCTION:
     _unsafe = [
         (
-            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32,
-            "DJANGO_SECRET_KEY: set a random secret of at least 32 characters",
+            SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH,
+            f"DJANGO_SECRET_KEY: set a random secret of at least {MIN_SECRET_KEY_LENGTH}"
+            " characters",
         ),
         (DEBUG, "DJANGO_DEBUG: must be false in production"),
         (
@@ -398,7 +447,11 @@ if PRODUCTION:
             "DATABASE_URL: point at PostgreSQL (SQLite on an instance loses every job on"
             " replacement)",
         ),
-        (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
+        (
+            "*" in ALLOWED_HOSTS or not set(ALLOWED_HOSTS) - _LOOPBACK_HOSTS,
+            "DJANGO_ALLOWED_HOSTS: list the public host names this service answers (not '*';"
+            " localhost alone is only the health check's name)",
+        ),
         (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
         (
             RESULTS_STORAGE == "local",

@@ -125,7 +125,10 @@ def main() -> int:
     logs.mkdir(parents=True, exist_ok=True)
     print("demo: migrating the database …", flush=True)
     manage("migrate", "--noinput")
+    # API tokens are stored hashed, so an earlier run's token cannot be shown again: each run
+    # issues a new one (the earlier ones keep working until they expire).
     token = manage("create_api_user", "demo")
+    print("demo: issued a new API token for user 'demo' (stored hashed, shown once)", flush=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -53,7 +53,9 @@ def _isolated_results(settings: Any, tmp_path: Path) -> Path:
 def _generous_throttles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Throttling is tested on its own; elsewhere it must not interfere."""
     monkeypatch.setattr(
-        ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": "10000/min", "vpr_read": "10000/min"}
+        ScopedRateThrottle,
+        "THROTTLE_RATES",
+        {"vpr_submit": "10000/min", "vpr_read": "10000/min", "unauthenticated": "10000/min"},
     )
     cache.clear()
     yield
@@ -62,12 +64,16 @@ def _generous_throttles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def throttle_rates(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Set this test's per-user rates (None: that scope is not limited)."""
+    """Set this test's per-user rates and the per-address one for unauthenticated requests
+    (None: that scope is not limited)."""
 
-    def set_rates(submit: str | None = "100/min", read: str | None = "100/min") -> None:
-        monkeypatch.setattr(
-            ScopedRateThrottle, "THROTTLE_RATES", {"vpr_submit": submit, "vpr_read": read}
-        )
+    def set_rates(
+        submit: str | None = "100/min",
+        read: str | None = "100/min",
+        unauthenticated: str | None = "100/min",
+    ) -> None:
+        rates = {"vpr_submit": submit, "vpr_read": read, "unauthenticated": unauthenticated}
+        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
 
     return set_rates
 
@@ -137,14 +143,19 @@ def user(make_user: Callable[..., Any]) -> Any:
     return make_user("alice")
 
 
+def issue_token(user: Any) -> str:
+    """A new API token for `user` (the raw string: the database keeps only its digest)."""
+    _, token = AuthToken.objects.create(user=user)
+    return token
+
+
 @pytest.fixture
 def client_for() -> Callable[[Any], APIClient]:
     """An API client that authenticates the way the frontend does: `Authorization: Token`."""
 
     def make(user: Any) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
         return client
 
     return make

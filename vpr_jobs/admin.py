@@ -767,3 +767,6 @@ class VPRArtifactAdmin(ReadOnlyAdmin):
             _admin_result_url(artifact.job_id),
             artifact.result_key,
         )
+
+
+from vpr_jobs import token_admin  # noqa: E402, F401  (API tokens: list and revoke only)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import serializers, status
@@ -24,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from vpr_jobs import selectors, services, storage
+from vpr_jobs import selectors, services, storage, tokens
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobErrorCode, JobStatus
@@ -153,7 +154,20 @@ def _base_url(request: Request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-# --------------------------------------------------------------------------- CV
+# --------------------------------------------------------------------------- CV and erasure
+
+
+class ErasureCountsSerializer(serializers.Serializer):
+    cv = serializers.IntegerField()
+    jobs = serializers.IntegerField()
+    artifacts = serializers.IntegerField()
+    results = serializers.IntegerField(help_text="Stored result objects deleted.")
+    tokens = serializers.IntegerField(required=False, help_text="DELETE /api/me only.")
+    user = serializers.IntegerField(required=False, help_text="DELETE /api/me only.")
+
+
+class ErasureOutputSerializer(serializers.Serializer):
+    deleted = ErasureCountsSerializer()
 
 
 class CVView(APIView):
@@ -173,6 +187,33 @@ class CVView(APIView):
         cv = parse_body(CV, request.data)
         user_cv = services.cv_put(user=request.user, cv=cv)
         return Response(user_cv.data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ErasureOutputSerializer},
+        summary="Erase your CV and everything made from it: jobs, reports, stored results",
+    )
+    def delete(self, request: Request) -> Response:
+        report = services.user_data_erase(user=request.user)
+        return Response({"deleted": report.as_dict(account=False)})
+
+
+class MeView(APIView):
+    throttle_scope = "vpr_submit"
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ErasureOutputSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="The token is invalid (the account is erased)"
+            ),
+        },
+        summary="Erase your account: CV, jobs, reports, stored results, API tokens, user",
+    )
+    def delete(self, request: Request) -> Response:
+        report = services.user_data_erase(user=request.user, delete_account=True)
+        return Response({"deleted": report.as_dict(account=True)})
 
 
 # --------------------------------------------------------------------------- VPR jobs
@@ -334,7 +375,7 @@ class ApplicationVPRView(APIView):
         link = storage.result_link(
             key=artifact.result_key, user_id=artifact.user_id, base_url=_base_url(request)
         )
-        return Response(
+        response = Response(
             ArtifactOutputSerializer(
                 {
                     "application_id": artifact.application_id,
@@ -348,6 +389,8 @@ class ApplicationVPRView(APIView):
                 }
             ).data
         )
+        response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
+        return response
 
 
 class ResultDownloadView(APIView):
@@ -364,4 +407,43 @@ class ResultDownloadView(APIView):
         document = storage.result_read(key) if key else None
         if document is None:
             raise JobNotFound("Result not found or link expired.")
-        return HttpResponse(document, content_type="application/json")
+        response = HttpResponse(document, content_type="application/json")
+        response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
+        return response
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The new token; shown once, stored only hashed.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenRotateView(APIView):
+    """Exchange the token this request authenticated with for a new one."""
+
+    throttle_scope = "vpr_submit"
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: TokenOutputSerializer,
+            400: ErrorSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="The token is invalid (expired, or already rotated)"
+            ),
+        },
+        summary="Rotate your API token (the one sent stops working)",
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.auth, AuthToken):
+            raise RequestValidationError(
+                {"Authorization": ["Authenticate with the API token to rotate it."]}
+            )
+        issued = tokens.token_rotate(current=request.auth)
+        response = Response(
+            TokenOutputSerializer({"token": issued.token, "expires_at": issued.expires_at}).data
+        )
+        response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL  # a secret: never cached
+        return response

@@ -3,11 +3,22 @@
 The message carries the job id and nothing else: the worker reads everything from the row.
 Dead-letter operations use plain receive → send → delete, which every SQS implementation
 supports (moto has no `start_message_move_task`).
+
+Messages are data, never instructions. A django-q2 message is a signed pickle naming a
+function that its worker imports and calls (`django_q/worker.py`), and unpickling alone can
+call code. Signing only proves the message was made with this cluster's secret, which every
+instance holds; so the brokers here (`GuardedOrm`, `DeadLetteringSqs`) check each message as
+it is dequeued, before the pusher unpickles it: signed, plain data only (unpickled without
+importing anything but datetime types), naming a task of `ALLOWED_TASKS` with arguments of
+the expected shape. A refused message is dead-lettered on SQS and recorded as a failed task
+on the ORM broker; it never reaches a worker.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -17,21 +28,139 @@ from uuid import UUID
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
-from django.core import signing
+from django.utils import timezone
+from django_q import core_signing
 from django_q.brokers import Broker, get_broker
 from django_q.brokers.aws_sqs import Sqs
+from django_q.brokers.orm import ORM
 from django_q.conf import Conf
-from django_q.signing import SignedPackage
+from django_q.humanhash import uuid as task_uuid
+from django_q.models import Task
 from django_q.tasks import async_task
 
 from vpr_jobs.integrations import aws
 
 TASK = "vpr_jobs.tasks.process_vpr_job"
+SWEEP_TASK = "vpr_jobs.tasks.sweep_jobs"  # django-q2's schedule (migration 0003)
+ALLOWED_TASKS = frozenset({TASK, SWEEP_TASK})
 
 log = logging.getLogger(__name__)
 
 
-class DeadLetteringSqs(Sqs):
+# --------------------------------------------------------------------------- message checks
+
+
+class RefusedMessage(ValueError):
+    """A queue message that is not data for one of `ALLOWED_TASKS`."""
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    """Unpickles strings, numbers, containers and the datetime types django-q2 stamps on a
+    task; any other global (a function, a class to construct) is refused, not imported."""
+
+    ALLOWED = frozenset(
+        {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+
+class _DataOnlyPickle:
+    """django-q2's pickle serializer, reading plain data only (checks never write)."""
+
+    @staticmethod
+    def loads(data: bytes) -> Any:
+        return _DataOnlyUnpickler(io.BytesIO(data)).load()
+
+
+def _load_data_only(body: str) -> Any:
+    return core_signing.loads(
+        body, key=Conf.SECRET_KEY, salt=Conf.PREFIX, serializer=_DataOnlyPickle
+    )
+
+
+def decode_message(body: str) -> dict[str, Any]:
+    """The task in a django-q2 message, if it is one we run; RefusedMessage otherwise."""
+    try:
+        task = _load_data_only(body)
+    except core_signing.BadSignature as exc:
+        raise RefusedMessage("bad signature (not signed by this cluster)") from exc
+    except pickle.UnpicklingError as exc:
+        raise RefusedMessage(f"not plain data: {exc}") from exc
+    except Exception as exc:
+        raise RefusedMessage(f"undecodable body ({type(exc).__name__})") from exc
+    if not isinstance(task, dict):
+        raise RefusedMessage("not a task")
+    func = task.get("func")
+    if func not in ALLOWED_TASKS:
+        raise RefusedMessage(f"names {str(func)[:200]!r}, not a VPR task")
+    args, kwargs = task.get("args", ()), task.get("kwargs", {})
+    if not isinstance(args, tuple | list) or not isinstance(kwargs, dict):
+        raise RefusedMessage("arguments are not a list and a mapping")
+    if func == TASK:
+        if len(args) != 1 or kwargs:
+            raise RefusedMessage("not a VPR job message")
+        try:
+            UUID(str(args[0]))
+        except ValueError as exc:
+            raise RefusedMessage("job id is not a UUID") from exc
+    return task
+
+
+def _refused_func(body: str) -> str:
+    """What a refused message names, for the record (read as data only, never run)."""
+    try:
+        task = _load_data_only(body)
+        return str(task.get("func"))[:256] if isinstance(task, dict) else "?"
+    except Exception:  # noqa: BLE001 - undecodable: nothing more to say
+        return "?"
+
+
+class GuardedMessages:
+    """Broker mixin: a message that `decode_message` refuses is taken out of the queue with
+    `refuse()` as it is dequeued, so the pusher never unpickles it and no worker runs it."""
+
+    def dequeue(self) -> list[tuple[Any, str]] | None:
+        checked: list[tuple[Any, str]] = []
+        for ack_id, body in super().dequeue() or []:  # type: ignore[misc]
+            try:
+                decode_message(body)
+            except RefusedMessage as exc:
+                log.error("queue message refused: %s", exc)
+                self.refuse(ack_id, body, str(exc))
+                continue
+            checked.append((ack_id, body))
+        return checked
+
+    def refuse(self, ack_id: Any, body: str, reason: str) -> None:
+        raise NotImplementedError
+
+
+class GuardedOrm(GuardedMessages, ORM):
+    """django-q2's ORM broker; a refused message becomes a failed task (admin: Failed tasks)."""
+
+    def refuse(self, ack_id: Any, body: str, reason: str) -> None:
+        now = timezone.now()
+        Task.objects.create(
+            id=task_uuid()[1],
+            name="refused message",
+            func=_refused_func(body),
+            args=(),
+            kwargs={},
+            result=f"Refused, not run: {reason}",
+            started=now,
+            stopped=now,
+            success=False,
+            attempt_count=1,
+            cluster=Conf.CLUSTER_NAME,
+        )
+        self.delete(ack_id)
+
+
+class DeadLetteringSqs(GuardedMessages, Sqs):
     """django-q2's SQS broker, with SQS's redrive policy left in charge of bad messages.
 
     The stock broker deletes a message the pusher cannot unpack (garbage, a bad signature),
@@ -39,8 +168,19 @@ class DeadLetteringSqs(Sqs):
     moved to the dead-letter queue after `maxReceiveCount` receives, where `requeue_dlq`
     reports it. Acknowledging a message whose receipt handle went stale (its task outlived
     the visibility timeout and it was received again) is logged instead of crashing the
-    cluster's monitor: the newer delivery is acknowledged by its own worker.
+    cluster's monitor: the newer delivery is acknowledged by its own worker. A message that
+    is not data for one of our tasks (`decode_message`) is moved to the dead-letter queue at
+    once, with the reason as a message attribute.
     """
+
+    def refuse(self, ack_id: Any, body: str, reason: str) -> None:
+        """Send to the DLQ, then delete: a crash in between leaves a copy, never runs one."""
+        aws.client("sqs").send_message(
+            QueueUrl=aws.sqs_queue_url(settings.VPR_JOBS_DLQ_NAME),
+            MessageBody=body,
+            MessageAttributes={"refused": {"DataType": "String", "StringValue": reason[:1000]}},
+        )
+        self.delete(ack_id)
 
     def client_config(self) -> Config:
         # botocore's defaults (60 s timeouts, 5 legacy attempts) would hang a pusher on a
@@ -115,21 +255,12 @@ class DeadLetter:
 
 
 def decode_job_id(body: str) -> str:
-    """The job id inside a django-q2 message; ValueError if it is not one of ours."""
-    try:
-        task = SignedPackage.loads(body)
-    except signing.BadSignature as exc:
-        raise ValueError("bad signature (not signed by this cluster)") from exc
-    except Exception as exc:
-        raise ValueError(f"undecodable body ({type(exc).__name__})") from exc
-    if not isinstance(task, dict) or task.get("func") != TASK or len(task.get("args", ())) != 1:
-        raise ValueError("not a VPR job message")
-    job_id = str(task["args"][0])
-    try:
-        UUID(job_id)
-    except ValueError as exc:
-        raise ValueError("job id is not a UUID") from exc
-    return job_id
+    """The job id inside a django-q2 message; ValueError (RefusedMessage) if it is not one of
+    our job messages."""
+    task = decode_message(body)
+    if task["func"] != TASK:
+        raise RefusedMessage("not a VPR job message")
+    return str(task["args"][0])
 
 
 def _letter(message: dict) -> DeadLetter:

@@ -32,6 +32,10 @@ from vpr_jobs.schemas import VPRDocument
 
 _SIGNING_SALT = "vpr_jobs.result-url"
 
+# A report is personal data: no shared cache (proxy, CDN) may keep it, and the browser must
+# not write it to disk. Sent with every download, ours and S3's (stored on the object).
+DOWNLOAD_CACHE_CONTROL = "private, no-store"
+
 
 @dataclass(frozen=True)
 class ResultLink:
@@ -45,6 +49,7 @@ class ResultsS3Storage(S3Storage):
 
     def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]:
         params = super()._get_write_parameters(name, content)
+        params["CacheControl"] = DOWNLOAD_CACHE_CONTROL  # S3 answers every GET with it
         if metadata := getattr(content, "metadata", None):
             params["Metadata"] = dict(metadata)
         return params

@@ -6,6 +6,8 @@ jobs = api.VPRJobViewSet
 
 urlpatterns = [
     path("cv", api.CVView.as_view(), name="cv"),
+    path("me", api.MeView.as_view(), name="me"),
+    path("token/rotate", api.TokenRotateView.as_view(), name="token-rotate"),
     path("vpr", jobs.as_view({"post": "create", "get": "list"}), name="vpr-jobs"),
     path(
         "vpr/status/<str:job_id>",

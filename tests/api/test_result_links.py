@@ -114,6 +114,7 @@ def test_a_link_downloads_the_object_from_an_s3_endpoint(s3_results: str):
 
     with urllib.request.urlopen(link.url) as response:
         assert response.read() == b'{"ok": true}'
+        assert response.headers["Cache-Control"] == "private, no-store"
 
 
 @pytest.mark.django_db

@@ -76,6 +76,7 @@ def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_
     download = api.get(_path(body["result_url"]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/json"
+    assert download["Cache-Control"] == "private, no-store"  # personal data: never cached
     document = download.json()
     assert document["job_id"] == completed_job_id
     assert document["version"] == 1
@@ -86,15 +87,17 @@ def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_
 def test_a_poll_reads_the_job_in_one_statement_without_its_request_body(
     api: Any, completed_job_id: str
 ):
-    api.get(f"/api/vpr/status/{completed_job_id}")  # the token and the result check remembered
+    api.get(f"/api/vpr/status/{completed_job_id}")  # the result check remembered
 
     with CaptureQueriesContext(connection) as queries:
         response = api.get(f"/api/vpr/status/{completed_job_id}")
 
     assert response.status_code == 200
     assert response.json()["fvs"]["passed"] is True
-    assert len(queries.captured_queries) == 1  # no deferred column fetched afterwards
-    assert "input_data" not in queries.captured_queries[0]["sql"]
+    token_lookup, *job_reads = [query["sql"] for query in queries.captured_queries]
+    assert "knox_authtoken" in token_lookup  # tokens are never cached (test_auth.py)
+    assert len(job_reads) == 1  # no deferred column fetched afterwards
+    assert "input_data" not in job_reads[0]
 
 
 @pytest.mark.parametrize("finished", [False, True], ids=["pending", "completed"])
@@ -301,6 +304,7 @@ def test_application_vpr_latest_and_by_version(
     assert latest.json()["document"]["version"] == 2
     assert first.json()["job_id"] == completed_job_id
     assert first.json()["document"]["version"] == 1
+    assert latest["Cache-Control"] == first["Cache-Control"] == "private, no-store"
     assert api.get(_path(latest.json()["result_url"])).status_code == 200
 
 

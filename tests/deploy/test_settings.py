@@ -48,6 +48,10 @@ def test_safe_production_settings_load():
     ("override", "variable"),
     [
         ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "x" * 49}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_ALLOWED_HOSTS": "api.careervp.example,*"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1"}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
         ({"VPR_GENERATOR": "rules"}, "VPR_GENERATOR"),
@@ -62,6 +66,12 @@ def test_production_refuses_each_unsafe_setting(override: dict, variable: str):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+def test_production_sends_hsts_for_subdomains_too():
+    assert settings_values(
+        "print(s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_SECONDS > 0)", **SAFE
+    ) == ["True", "True"]
 
 
 def test_visibility_must_exceed_worker_timeout():

@@ -159,7 +159,7 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     call_command("migrate", verbosity=0)
     call_command("setup_aws_resources", verbosity=0)
@@ -169,7 +169,7 @@ def main() -> int:
         get_user_model().objects.create_user(username=f"soak{n}", password="x")
         for n in range(args.users)
     ]
-    tokens = [Token.objects.create(user=user).key for user in users]
+    tokens = [AuthToken.objects.create(user=user)[1] for user in users]
 
     logs = Path(tempfile.mkdtemp(prefix="careervp-soak-"))
     server = start_gunicorn(env=env, log=logs / "gunicorn.log", workers=2, threads=8)

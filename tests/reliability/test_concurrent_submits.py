@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.db import connection
 from django_q.models import OrmQ
-from rest_framework.authtoken.models import Token
 
+from tests.conftest import issue_token
 from tests.reliability.support import HttpResult, LiveServer, fire_together, http_json
 from vpr_jobs.models import Job, JobStatus
 
@@ -28,7 +28,7 @@ pytestmark = [
 
 @pytest.fixture
 def token(api_with_cv: Any, user: Any) -> str:
-    return Token.objects.get(user=user).key
+    return issue_token(user)
 
 
 def _submit_all(server: LiveServer, token: str, bodies: list[dict]) -> list[HttpResult]:

@@ -606,8 +606,8 @@ def user_data_erase(*, user: AbstractBaseUser, delete_account: bool = False) -> 
       gone and removes the object it wrote (`job_complete`'s lost race), so it cannot leave
       an object behind either. A queued message for a deleted job is refused by the task
       (`UnknownJobError`: dead-lettered on SQS, reported by `requeue_dlq`).
-    Result keys are deterministic (`results/<job_id>.json`), so an object written by a
-    completion that has not committed yet is deleted too.
+    Every object under a job's folder (`results/<job_id>/`, one per claim) is listed and
+    deleted, so an object written by a completion that has not committed yet goes too.
     """
     user_id = user.pk
     report = ErasureReport()
@@ -615,7 +615,7 @@ def user_data_erase(*, user: AbstractBaseUser, delete_account: bool = False) -> 
         job_ids = list(
             Job.objects.select_for_update().filter(user=user).values_list("pk", flat=True)
         )
-        keys = {storage.result_key(job_id) for job_id in job_ids}
+        keys = {key for job_id in job_ids for key in storage.result_keys_of_job(job_id)}
         keys |= set(VPRArtifact.objects.filter(user=user).values_list("result_key", flat=True))
         for key in sorted(keys):
             if storage.result_exists(key):

@@ -133,6 +133,18 @@ def result_key(job_id: UUID | str, claim_token: UUID | str | None) -> str:
     return f"results/{job_id}/{claim_token}.json"
 
 
+def result_keys_of_job(job_id: UUID | str) -> list[str]:
+    """Every object stored for a job (one per claim that wrote one, winners and losers alike,
+    and one whose completion has not committed yet). `listdir` is django-storages' listing on S3
+    and a directory listing on local storage."""
+    prefix = f"results/{job_id}"
+    try:
+        _dirs, files = _storage().listdir(prefix)
+    except FileNotFoundError:  # local storage: no folder until a result is written
+        return []
+    return [f"{prefix}/{name}" for name in files]
+
+
 def result_save(*, key: str, document: VPRDocument, metadata: dict[str, str]) -> None:
     content = ContentFile(document.model_dump_json(indent=2).encode("utf-8"))
     content.content_type = "application/json"  # type: ignore[attr-defined]

@@ -64,7 +64,7 @@ def test_delete_cv_erases_the_cv_jobs_artifacts_and_results(
     assert not UserCV.objects.filter(user=user).exists()
     assert not Job.objects.filter(user=user).exists()
     assert not VPRArtifact.objects.filter(user=user).exists()
-    assert stored_keys(s3_results) == {storage.result_key(Job.objects.get(user=bob).pk)}
+    assert stored_keys(s3_results) == {Job.objects.get(user=bob).result_key}
     assert api.get("/api/cv").status_code == 404
     assert api.get(f"/api/vpr/status/{alice_history[0]}").status_code == 404
     assert api.get("/api/vpr").json()["results"] == []  # the account itself stays
@@ -137,3 +137,17 @@ def test_a_job_completing_after_the_erasure_leaves_no_object(
     assert completed is False
     assert stored_keys(s3_results) == set()
     assert not VPRArtifact.objects.exists() and not Job.objects.exists()
+
+
+def test_every_object_under_a_jobs_folder_is_erased_not_only_the_winners(
+    api: Any, user: Any, alice_history: list[str], s3_results: str
+):
+    """Each claim writes its own key (results/<job_id>/<claim_token>.json): an object that a
+    worker wrote before it lost its claim, with no row naming it, is the user's data too."""
+    stray = f"results/{alice_history[2]}/00000000-0000-0000-0000-000000000001.json"
+    aws.client("s3").put_object(Bucket=s3_results, Key=stray, Body=b"{}")
+
+    deleted = api.delete("/api/cv").json()["deleted"]
+
+    assert deleted["results"] == 3
+    assert stored_keys(s3_results) == set()

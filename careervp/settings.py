@@ -340,7 +340,10 @@ LOG_FORMAT = _env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"job_context": {"()": "vpr_jobs.logs.JobContextFilter"}},
+    "filters": {
+        "job_context": {"()": "vpr_jobs.logs.JobContextFilter"},
+        "expected_retry": {"()": "vpr_jobs.logs.ExpectedRetryFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -359,7 +362,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django-q": {"level": _env("DJANGO_Q_LOG_LEVEL", "WARNING").upper()},
+        # Its "Failed" line for an expected retry is a WARNING (vpr_jobs.logs).
+        "django-q": {
+            "level": _env("DJANGO_Q_LOG_LEVEL", "WARNING").upper(),
+            "filters": ["expected_retry"],
+        },
     },
 }
 

@@ -53,11 +53,17 @@ class JobQuerySet(models.QuerySet):
         return self.filter(lease_expired_q(now))
 
     def fail_exhausted(self, now: datetime) -> int:
-        """FAILED for those that already used every attempt; returns how many."""
+        """FAILED (`LEASE_EXPIRED`) for those whose lease expired on their last allowed
+        attempt; returns how many. Not RETRIES_EXHAUSTED: no error was caught and retried,
+        the worker vanished (killed, or outlived the timeout) every time."""
         return self.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS).update(
             status=JobStatus.FAILED,
-            error_code="RETRIES_EXHAUSTED",
-            error="The worker stopped without finishing on every allowed attempt.",
+            error_code="LEASE_EXPIRED",
+            error=(
+                "The worker's lease expired on the final attempt "
+                f"({settings.VPR_MAX_ATTEMPTS} of {settings.VPR_MAX_ATTEMPTS}): the worker "
+                "was killed or ran past VPR_WORKER_TIMEOUT_SECONDS on every attempt."
+            ),
             completed_at=now,
             updated_at=now,
         )

@@ -22,6 +22,7 @@ from django.db import DatabaseError
 from django_q.brokers import Broker, get_broker
 from django_q.brokers.aws_sqs import Sqs
 from django_q.conf import Conf
+from django_q.models import Failure
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
@@ -119,6 +120,19 @@ def jobs_queue_depth() -> int | None:
     except (BotoCoreError, ClientError, DatabaseError):
         log.warning("jobs queue depth unknown", exc_info=True)
         return None
+
+
+def failed_tasks_purge(*, before: datetime, batch_size: int = 500, dry_run: bool = False) -> int:
+    """Delete django-q2's failed-task records (its admin's "Failed tasks") that stopped
+    before `before`, in batches; returns how many. Successes are never stored (`save_limit`
+    -1), and a failure's outcome is on its Job row too, so these only grow without this."""
+    old = Failure.objects.filter(stopped__lt=before)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch_size]):
+        deleted += Failure.objects.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def has_dead_letter_queue() -> bool:

@@ -190,7 +190,8 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
     if won:
         return Job.objects.select_related("user").get(pk=job_id)
     if Job.objects.filter(pk=job_id).lease_expired(now).fail_exhausted(now):
-        job_logger(__name__, job_id).warning("job failed: lease expired on its last attempt")
+        # ERROR: no retry is left and no message reaches the dead-letter queue; a human looks.
+        job_logger(__name__, job_id).error("job failed: lease expired on its final attempt")
     return None
 
 
@@ -470,6 +471,11 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
 
     expired = Job.objects.lease_expired(now)
     report.failed_exhausted = expired.fail_exhausted(now)
+    if report.failed_exhausted:
+        job_logger(__name__, "-").error(
+            "jobs failed: lease expired on their final attempt",
+            extra={"failed": report.failed_exhausted},
+        )
     # A lease that expired a whole visibility timeout ago was not redelivered: the message is
     # gone (dead-lettered or lost). Back to PENDING; the next sweep re-sends it.
     forgotten = now - timedelta(
@@ -497,21 +503,34 @@ def _messages_missing() -> int:
 class PurgeReport:
     jobs: int = 0
     results: int = 0
+    failed_tasks: int = 0
 
 
 def jobs_purge(
     *, older_than: timedelta, batch_size: int = 500, dry_run: bool = False, progress: Any = None
 ) -> PurgeReport:
-    """Delete finished jobs (and their artifacts and stored results) past the retention."""
+    """Delete jobs that finished before the retention (with their artifacts and stored
+    results), and django-q2's failed-task records as old.
+
+    Age is counted from completion, not creation: a job retried for days (or reset by an
+    operator) keeps its full retention after it ends. A finished row without `completed_at`
+    (none is written so today) falls back to its creation time.
+    """
     cutoff = timezone.now() - older_than
-    old = Job.objects.filter(created_at__lt=cutoff).exclude(status__in=IN_FLIGHT)
+    finished_before = Q(completed_at__lt=cutoff) | Q(
+        completed_at__isnull=True, created_at__lt=cutoff
+    )
+    old = Job.objects.filter(finished_before).exclude(status__in=IN_FLIGHT)
     report = PurgeReport()
+    report.failed_tasks = queue.failed_tasks_purge(
+        before=cutoff, batch_size=batch_size, dry_run=dry_run
+    )
     if dry_run:
         report.jobs = old.count()
         report.results = old.exclude(result_key="").count()
         return report
     while True:
-        batch = list(old.order_by("created_at").values_list("pk", "result_key")[:batch_size])
+        batch = list(old.order_by("completed_at").values_list("pk", "result_key")[:batch_size])
         if not batch:
             return report
         for _, key in batch:

@@ -31,6 +31,7 @@ same way.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import importlib
@@ -75,14 +76,15 @@ class Command(QClusterCommand):
         cluster = Cluster()  # installs upstream's handlers; ours replace them below
         stopping: list[int] = []
 
-        def stop(signum: int, frame: FrameType | None) -> None:
-            stopping.append(signum)
+        def end_sentinel() -> None:
             sentinel = cluster.sentinel
             if sentinel is not None and sentinel.pid:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(sentinel.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            stopping.append(signum)
+            end_sentinel()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -91,6 +93,8 @@ class Command(QClusterCommand):
         except RuntimeError:  # the sentinel died while starting: by our hand, or not
             if not stopping:
                 raise
+        if stopping:  # the signal came before the sentinel had a pid
+            end_sentinel()
         if options.get("run_once"):
             cluster.stop()
             return

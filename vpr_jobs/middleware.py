@@ -15,7 +15,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from vpr_jobs.api_errors import error_body
 from vpr_jobs.text import unprintable_reason
 
 # RFC 9110 field values: no control characters but horizontal tab. (Bytes above 0x7F are
@@ -49,6 +48,10 @@ class RejectUnprintableInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if errors := request_input_errors(request):
+            # Imported here: api_errors imports DRF, whose settings import api_errors back;
+            # middleware is loaded before DRF in a fresh process (gunicorn), a cycle then.
+            from vpr_jobs.api_errors import error_body
+
             body = error_body("The request is invalid; see errors.", "VALIDATION_ERROR", errors)
             return JsonResponse(body, status=400)
         return self.get_response(request)

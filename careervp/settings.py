@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything resolves a URL or reads a parameter: no NUL/control/bidi input.
+    "vpr_jobs.middleware.RejectUnprintableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -359,6 +361,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vpr_jobs.middleware.document_input_guard",
+    ],
 }
 
 # Throttle counters, known API tokens and recent S3 existence checks live in the cache. Per
@@ -406,7 +412,10 @@ LOG_FORMAT = _env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"job_context": {"()": "vpr_jobs.logs.JobContextFilter"}},
+    "filters": {
+        "job_context": {"()": "vpr_jobs.logs.JobContextFilter"},
+        "expected_retry": {"()": "vpr_jobs.logs.ExpectedRetryFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -425,7 +434,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django-q": {"level": _env("DJANGO_Q_LOG_LEVEL", "WARNING").upper()},
+        # Its "Failed" line for an expected retry is a WARNING (vpr_jobs.logs).
+        "django-q": {
+            "level": _env("DJANGO_Q_LOG_LEVEL", "WARNING").upper(),
+            "filters": ["expected_retry"],
+        },
     },
 }
 

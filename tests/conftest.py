@@ -188,6 +188,18 @@ def submit(
     return post
 
 
+@pytest.fixture
+def qcluster(tmp_path: Path) -> Iterator[Any]:
+    """Real `manage.py qcluster` subprocesses on the test database (`.start(**env)`), each in
+    its own process group; whatever a test leaves running is SIGKILLed. Needs
+    `django_db(transaction=True)`: they see only committed rows."""
+    from django.db import connection
+
+    from tests.support.processes import qclusters
+
+    yield from qclusters(connection.settings_dict, tmp_path)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_generators() -> Iterator[None]:
     """Generators are cached per process; settings change between tests."""

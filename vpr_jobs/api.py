@@ -12,14 +12,15 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import serializers, status
-from rest_framework.exceptions import MethodNotAllowed
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,6 +31,7 @@ from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobErrorCode, JobStatus
 from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
+from vpr_jobs.text import unprintable_reason
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -227,6 +229,24 @@ class JobCursorPagination(CursorPagination):
     max_page_size = 100
     ordering = ("-created_at", "-job_id")
 
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's decoding, plus the check it leaves to the database: the position must be a
+        `created_at` (a well-encoded cursor holding anything else was a 500). Either way an
+        invalid cursor is a 400 naming `cursor`, not DRF's bare 404."""
+        invalid = RequestValidationError({self.cursor_query_param: ["Invalid cursor."]})
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:
+            raise invalid from exc
+        if cursor is not None and cursor.position is not None:
+            try:
+                position = parse_datetime(cursor.position)
+            except ValueError:
+                position = None
+            if position is None or position.tzinfo is None:
+                raise invalid
+        return cursor
+
 
 class VPRJobViewSet(ViewSet):
     # Also tells drf-spectacular that the list answers {next, previous, results}.
@@ -261,10 +281,12 @@ class VPRJobViewSet(ViewSet):
     )
     def create(self, request: Request) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isprintable()):
-            raise RequestValidationError(
-                {IDEMPOTENCY_HEADER: [f"Must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."]}
-            )
+        if key is not None:
+            reason = unprintable_reason(key, allow_whitespace=False)
+            if reason is None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isprintable()):
+                reason = f"Must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."
+            if reason:
+                raise RequestValidationError({IDEMPOTENCY_HEADER: [reason]})
         vpr_request = parse_body(VPRRequest, request.data)
         outcome = services.job_submit(user=request.user, request=vpr_request, idempotency_key=key)
         job = outcome.job
@@ -285,8 +307,7 @@ class VPRJobViewSet(ViewSet):
         ],
         responses={
             200: JobListItemSerializer(many=True),
-            400: ErrorSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="Invalid cursor"),
+            400: OpenApiResponse(ErrorSerializer, description="Invalid filter or cursor"),
         },
         summary="List your VPR jobs, newest first",
     )
@@ -363,7 +384,8 @@ class ApplicationVPRView(APIView):
         raw_version = request.query_params.get("version")
         version: int | None = None
         if raw_version is not None:
-            if not raw_version.isdigit() or int(raw_version) < 1 or len(raw_version) > 9:
+            # ASCII digits only: "²".isdigit() is true and int("²") raises.
+            if not re.fullmatch(r"[1-9][0-9]{0,8}", raw_version):
                 raise RequestValidationError({"version": ["Must be a positive integer."]})
             version = int(raw_version)
         artifact = selectors.artifact_get_for_user(

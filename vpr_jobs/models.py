@@ -46,6 +46,10 @@ class JobErrorCode(models.TextChoices):
         "RETRIES_EXHAUSTED",
         "The report could not be generated after several attempts. Please try again later.",
     )
+    LEASE_EXPIRED = (
+        "LEASE_EXPIRED",
+        "The report could not be generated after several attempts. Please try again later.",
+    )
     DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED", "The report took too long to generate."
     INVALID_MODEL_OUTPUT = (
         "INVALID_MODEL_OUTPUT",
@@ -106,15 +110,28 @@ class JobQuerySet(models.QuerySet):
     def fail_exhausted(self, now: datetime) -> int:
         """FAILED for those that already used every attempt; returns how many.
 
-        A claim refuses such a job, so left PENDING (or PROCESSING) it would only loop.
+        A claim refuses such a job, so left PENDING or PROCESSING it would only loop. One whose
+        lease expired on its final attempt ends `LEASE_EXPIRED` (no error was caught and retried:
+        the worker vanished, killed or past the timeout, every time); one left PENDING ends
+        `RETRIES_EXHAUSTED`.
         """
-        return self.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS).update(
-            status=JobStatus.FAILED,
-            error_code=JobErrorCode.RETRIES_EXHAUSTED,
-            error="The worker stopped without finishing on every allowed attempt.",
-            completed_at=now,
-            updated_at=now,
+        used_up = self.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS)
+        final = {"status": JobStatus.FAILED, "completed_at": now, "updated_at": now}
+        expired = used_up.filter(lease_expired_q(now)).update(
+            error_code=JobErrorCode.LEASE_EXPIRED,
+            error=(
+                "The worker's lease expired on the final attempt "
+                f"({settings.VPR_MAX_ATTEMPTS} of {settings.VPR_MAX_ATTEMPTS}): the worker "
+                "was killed or ran past VPR_WORKER_TIMEOUT_SECONDS on every attempt."
+            ),
+            **final,
         )
+        waiting = used_up.filter(status=JobStatus.PENDING).update(
+            error_code=JobErrorCode.RETRIES_EXHAUSTED,
+            error="The job was left waiting after every allowed attempt was used.",
+            **final,
+        )
+        return expired + waiting
 
     def stuck(self, now: datetime) -> JobQuerySet:
         return self.never_sent(now) | self.sent_but_unclaimed(now) | self.lease_expired(now)

@@ -35,7 +35,7 @@ from django_q.brokers.aws_sqs import Sqs
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.humanhash import uuid as task_uuid
-from django_q.models import Task
+from django_q.models import Failure, Task
 from django_q.tasks import async_task
 
 from vpr_jobs.integrations import aws
@@ -237,6 +237,19 @@ def broker() -> Broker:
 
 def send_job(job_id: UUID | str) -> str:
     return async_task(TASK, str(job_id), task_name=f"vpr:{job_id}", broker=broker())
+
+
+def failed_tasks_purge(*, before: datetime, batch_size: int = 500, dry_run: bool = False) -> int:
+    """Delete django-q2's failed-task records (its admin's "Failed tasks") that stopped
+    before `before`, in batches; returns how many. Successes are never stored (`save_limit`
+    -1), and a failure's outcome is on its Job row too, so these only grow without this."""
+    old = Failure.objects.filter(stopped__lt=before)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch_size]):
+        deleted += Failure.objects.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def has_dead_letter_queue() -> bool:

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from vpr_jobs.text import unprintable_reason
+
 Language = Literal["en", "he"]
 Alignment = Literal["STRONG", "MODERATE", "DEVELOPING"]
 EvidenceSource = Literal["cv", "gap_response", "none"]
@@ -31,9 +33,10 @@ YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _printable(value: str) -> str:
-    # NUL cannot be stored in PostgreSQL text/JSON; other control characters are never content.
-    if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
-        raise ValueError("must not contain control characters")
+    # No control, bidirectional, surrogate or noncharacter code point (`text`): NUL cannot
+    # even be stored in PostgreSQL; the others are never content. \t \n \r are.
+    if reason := unprintable_reason(value):
+        raise ValueError(reason)
     return value
 
 

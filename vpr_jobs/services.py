@@ -221,7 +221,10 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
         # By token: None if another claim took the row in the instant since.
         return Job.objects.select_related("user").filter(pk=job_id, claim_token=token).first()
     if Job.objects.filter(Q(pk=job_id) & claimable).fail_exhausted(now):
-        job_logger(__name__, job_id).warning("job failed: every attempt was used")
+        # ERROR: no attempt is left and no message reaches the dead-letter queue; a human looks.
+        job_logger(__name__, job_id).error(
+            "job failed: every attempt used (lease expired on the final attempt, or left pending)"
+        )
     return None
 
 
@@ -506,6 +509,11 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
     # First: a job that used every attempt can never be claimed; re-sent, it would loop.
     claimable = Q(status=JobStatus.PENDING) | lease_expired_q(now)
     report.failed_exhausted = Job.objects.filter(claimable).fail_exhausted(now)
+    if report.failed_exhausted:
+        job_logger(__name__, "-").error(
+            "jobs failed: every attempt used (lease expired on the final attempt, or left pending)",
+            extra={"failed": report.failed_exhausted},
+        )
     # Oldest first, so a backlog cannot starve the longest-waiting jobs.
     lost = Job.objects.never_sent(now) | Job.objects.sent_but_unclaimed(now)
     due = list(lost.order_by("created_at").values_list("pk", "enqueued_at")[:limit])
@@ -543,21 +551,34 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
 class PurgeReport:
     jobs: int = 0
     results: int = 0
+    failed_tasks: int = 0
 
 
 def jobs_purge(
     *, older_than: timedelta, batch_size: int = 500, dry_run: bool = False, progress: Any = None
 ) -> PurgeReport:
-    """Delete finished jobs (and their artifacts and stored results) past the retention."""
+    """Delete jobs that finished before the retention (with their artifacts and stored
+    results), and django-q2's failed-task records as old.
+
+    Age is counted from completion, not creation: a job retried for days (or reset by an
+    operator) keeps its full retention after it ends. A finished row without `completed_at`
+    (none is written so today) falls back to its creation time.
+    """
     cutoff = timezone.now() - older_than
-    old = Job.objects.filter(created_at__lt=cutoff).exclude(status__in=IN_FLIGHT)
+    finished_before = Q(completed_at__lt=cutoff) | Q(
+        completed_at__isnull=True, created_at__lt=cutoff
+    )
+    old = Job.objects.filter(finished_before).exclude(status__in=IN_FLIGHT)
     report = PurgeReport()
+    report.failed_tasks = queue.failed_tasks_purge(
+        before=cutoff, batch_size=batch_size, dry_run=dry_run
+    )
     if dry_run:
         report.jobs = old.count()
         report.results = old.exclude(result_key="").count()
         return report
     while True:
-        batch = list(old.order_by("created_at").values_list("pk", "result_key")[:batch_size])
+        batch = list(old.order_by("completed_at").values_list("pk", "result_key")[:batch_size])
         if not batch:
             return report
         for _, key in batch:

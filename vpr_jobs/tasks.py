@@ -6,6 +6,11 @@ once and returns normally, so the message is acknowledged. Anything else is tran
 goes back to PENDING and the task raises, so the broker redelivers the message. The last
 attempt fails the job with RETRIES_EXHAUSTED and still raises, so on SQS the message ends in
 the dead-letter queue, where `requeue_dlq` can revive it.
+
+Log levels follow the worker-errors alarm (.ebextensions/20_alarms.config), which pages on
+ERROR: a retry that is expected to help (an Anthropic 529, a timeout) is a WARNING, including
+django-q2's own "Failed" line for it (`logs.ExpectedRetryFilter`); a job that ends FAILED
+because its retries ran out is an ERROR.
 """
 
 from __future__ import annotations
@@ -31,7 +36,12 @@ class PermanentJobError(Exception):
 
 
 class TransientJobError(Exception):
-    """Raised to the broker so that it redelivers the message."""
+    """Raised to the broker so that it redelivers the message: an expected retry."""
+
+
+class RetriesExhaustedError(Exception):
+    """Raised to the broker on the last attempt's failure: the job is FAILED; on SQS the
+    message goes on to the dead-letter queue."""
 
 
 class UnknownJobError(Exception):
@@ -136,7 +146,8 @@ def process_vpr_job(job_id: str) -> str:
             return "failed"
         _retry_or_give_up(job, f"{exc.code}: {exc}", spent)
     except Exception as exc:
-        log.exception("unexpected error while processing")
+        # Retried like any transient error; the last attempt's failure is the ERROR.
+        log.warning("unexpected error while processing", exc_info=True)
         _retry_or_give_up(job, f"{type(exc).__name__}: {exc}", spent)
     return "completed" if completed else "discarded"
 
@@ -144,7 +155,13 @@ def process_vpr_job(job_id: str) -> str:
 def _retry_or_give_up(job: Job, error: str, spent: dict[str, Any]) -> None:
     """Record the transient failure, then raise so the broker keeps (redelivers) the message."""
     services.job_release_for_retry(job=job, error=error, token_usage=spent)
-    raise TransientJobError(error)
+    if job.attempts >= settings.VPR_MAX_ATTEMPTS:
+        job_logger(__name__, job.pk).error(
+            "job failed: retries exhausted", extra={"attempts": job.attempts}
+        )
+        raise RetriesExhaustedError(error)
+    # One line: django-q2's "Failed" log line ends with it (see logs.ExpectedRetryFilter).
+    raise TransientJobError(" ".join(error.split()))
 
 
 def sweep_jobs() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 from django.utils import timezone
-from django_q.models import OrmQ
+from django_q.models import Failure, OrmQ
 
 from tests.support.queues import sqs_depth
 from vpr_jobs import queue, services
@@ -84,10 +84,10 @@ def test_sweep_fails_exhausted_leases_and_releases_forgotten_ones(make_job: Any,
 
     output = run("sweep_jobs")
 
-    assert "failed (retries exhausted) 1" in output
+    assert "failed (every attempt used) 1" in output
     assert "released for re-send 1" in output
     assert Job.objects.get(pk=exhausted.pk).status == JobStatus.FAILED
-    assert Job.objects.get(pk=exhausted.pk).error_code == "RETRIES_EXHAUSTED"
+    assert Job.objects.get(pk=exhausted.pk).error_code == "LEASE_EXPIRED"
     released = Job.objects.get(pk=forgotten.pk)
     assert (released.status, released.enqueued_at) == (JobStatus.PENDING, None)
     assert Job.objects.get(pk=redelivery_due.pk).status == JobStatus.PROCESSING
@@ -309,9 +309,9 @@ def test_retry_jobs_rejects_a_bad_since():
 def test_purge_deletes_old_finished_jobs_with_their_results(make_job: Any, _isolated_results: Path):
     old = make_job()
     assert process_vpr_job(str(old.pk)) == "completed"
-    Job.objects.filter(pk=old.pk).update(created_at=ago(days=8))
+    Job.objects.filter(pk=old.pk).update(created_at=ago(days=9), completed_at=ago(days=8))
     old_in_flight = make_job(created_at=ago(days=8))
-    recent = make_job(status=JobStatus.FAILED)
+    recent = make_job(status=JobStatus.FAILED, completed_at=ago(days=1))
     result_file = _isolated_results / Job.objects.get(pk=old.pk).result_key
     assert result_file.exists()
 
@@ -321,11 +321,55 @@ def test_purge_deletes_old_finished_jobs_with_their_results(make_job: Any, _isol
 
     output = run("purge_jobs", "--batch-size", "1")
 
-    assert "deleted 1 jobs older than 7 days and 1 results" in output
+    assert "deleted 1 jobs finished more than 7 days ago, 1 results" in output
     assert not Job.objects.filter(pk=old.pk).exists()
     assert not VPRArtifact.objects.filter(job_id=old.pk).exists()
     assert not result_file.exists()
     assert Job.objects.filter(pk__in=[old_in_flight.pk, recent.pk]).count() == 2
+
+
+@pytest.mark.django_db
+def test_purge_counts_retention_from_completion_not_creation(make_job: Any):
+    # Created 30 days ago, retried by an operator, finished yesterday: a day into retention.
+    long_running = make_job(
+        status=JobStatus.FAILED, created_at=ago(days=30), completed_at=ago(days=1)
+    )
+    finished_long_ago = make_job(
+        status=JobStatus.CANCELLED, created_at=ago(days=9), completed_at=ago(days=8)
+    )
+
+    assert "would delete 1 jobs" in run("purge_jobs", "--dry-run")
+    run("purge_jobs")
+
+    assert Job.objects.filter(pk=long_running.pk).exists()
+    assert not Job.objects.filter(pk=finished_long_ago.pk).exists()
+
+
+@pytest.mark.django_db
+def test_purge_prunes_django_q_failed_task_records_past_the_retention():
+    def failure(name: str, stopped_days_ago: float) -> Failure:
+        stopped = ago(days=stopped_days_ago)
+        return Failure.objects.create(
+            id=name,
+            name=name,
+            func=queue.TASK,
+            started=stopped,
+            stopped=stopped,
+            result="TransientJobError: overloaded",
+            success=False,
+        )
+
+    old = [failure(f"old{n}", 8) for n in range(3)]
+    recent = failure("recent", 1)
+
+    assert "3 failed task records" in run("purge_jobs", "--dry-run")
+    assert Failure.objects.count() == 4
+
+    output = run("purge_jobs", "--batch-size", "2")
+
+    assert "3 failed task records" in output
+    assert list(Failure.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not Failure.objects.filter(pk__in=[f.pk for f in old]).exists()
 
 
 # --------------------------------------------------------------------------- requeue_dlq
@@ -460,7 +504,7 @@ def test_requeue_dlq_older_than_filters_by_age(dead_letters: dict):
         ("requeue_dlq", ["dead-letter", "--dry-run", "--purge-invalid", "retry_jobs"]),
         ("retry_jobs", ["FAILED", "--error-code", "--since", "--dry-run"]),
         ("sweep_jobs", ["PENDING", "lease", "every minute"]),
-        ("purge_jobs", ["retention", "7", "--dry-run"]),
+        ("purge_jobs", ["retention", "7", "completion", "failed-task", "--dry-run"]),
         ("create_api_user", ["token", "--staff"]),
         ("setup_aws_resources", ["dead-letter", "moto"]),
     ],

@@ -43,8 +43,10 @@ def test_qcluster_imports_the_task_modules_before_the_workers_fork(tmp_path: Any
         "def start():\n"
         "    names = ('anthropic', 'boto3', 'vpr_jobs.tasks')\n"
         "    print(sorted(m for m in names if m in sys.modules))\n"
-        "with mock.patch('django_q.management.commands.qcluster.Cluster') as cluster:\n"
+        "with mock.patch('vpr_jobs.management.commands.qcluster.Cluster') as cluster:\n"
         "    cluster.return_value.start.side_effect = start\n"
+        "    cluster.return_value.sentinel.is_alive.return_value = False\n"
+        "    cluster.return_value.sentinel.exitcode = 0\n"
         "    call_command('qcluster')\n"
     )
     env = {

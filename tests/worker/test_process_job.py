@@ -14,7 +14,7 @@ from vpr_jobs import services
 from vpr_jobs.generation import GenerationError, GenerationInput, GenerationResult
 from vpr_jobs.generation.rules import RulesGenerator
 from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
-from vpr_jobs.tasks import TransientJobError, process_vpr_job
+from vpr_jobs.tasks import RetriesExhaustedError, TransientJobError, process_vpr_job
 
 pytestmark = pytest.mark.django_db
 
@@ -150,11 +150,13 @@ def test_last_transient_failure_exhausts_retries(
 ):
     use(monkeypatch, ScriptedGenerator(*[ConnectionError("down")] * settings.VPR_MAX_ATTEMPTS))
 
-    for _ in range(settings.VPR_MAX_ATTEMPTS):
-        # Every transient failure, the last included, leaves the message to the broker:
-        # on SQS the last one is then moved to the dead-letter queue by the redrive policy.
+    for _ in range(settings.VPR_MAX_ATTEMPTS - 1):
         with pytest.raises(TransientJobError):
             process_vpr_job(str(job.pk))
+    # The last failure leaves the message to the broker too: on SQS the redrive policy
+    # then moves it to the dead-letter queue.
+    with pytest.raises(RetriesExhaustedError):
+        process_vpr_job(str(job.pk))
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -174,7 +176,9 @@ def test_processing_job_is_reclaimed_only_after_its_lease_expires(job: Job, sett
     assert Job.objects.get(pk=job.pk).attempts == 2
 
 
-def test_lease_expired_on_the_last_attempt_fails_the_job(job: Job, settings: Any):
+def test_lease_expired_on_the_last_attempt_fails_the_job(
+    job: Job, settings: Any, caplog: pytest.LogCaptureFixture
+):
     expired = timezone.now() - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 1)
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.PROCESSING, attempts=settings.VPR_MAX_ATTEMPTS, started_at=expired
@@ -182,8 +186,11 @@ def test_lease_expired_on_the_last_attempt_fails_the_job(job: Job, settings: Any
 
     assert process_vpr_job(str(job.pk)) == "skipped"
 
+    # No retry is left and no message goes to the dead-letter queue: the alarm's level.
+    assert [r.levelname for r in caplog.records if "lease expired" in r.getMessage()] == ["ERROR"]
     job.refresh_from_db()
-    assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "LEASE_EXPIRED")
+    assert "lease expired on the final attempt (3 of 3)" in job.error
 
 
 def test_a_worker_whose_job_was_reclaimed_cannot_write(job: Job):

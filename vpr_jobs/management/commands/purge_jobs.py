@@ -10,10 +10,11 @@ from vpr_jobs import services
 
 class Command(BaseCommand):
     help = (
-        "Delete finished jobs (COMPLETED, FAILED, CANCELLED) older than the retention, with "
-        "their artifacts and stored result objects, in batches. The default retention, 7 "
-        "days, matches the S3 lifecycle rule on results/. Jobs still in flight are never "
-        "deleted. Use --dry-run first."
+        "Delete jobs that finished (COMPLETED, FAILED, CANCELLED) longer ago than the "
+        "retention, counted from their completion, with their artifacts and stored result "
+        "objects, in batches; and django-q2's failed-task records as old. The default "
+        "retention, 7 days, matches the S3 lifecycle rule on results/. Jobs still in flight "
+        "are never deleted. Use --dry-run first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} {report.jobs} jobs older than {days} days and {report.results} results"
+                f"{verb} {report.jobs} jobs finished more than {days} days ago, "
+                f"{report.results} results and {report.failed_tasks} failed task records"
             )
         )

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"re-sent {report.resent}, send errors {report.send_errors}, "
                 f"deferred to the next sweep {report.deferred}, "
-                f"failed (retries exhausted) {report.failed_exhausted}, "
+                f"failed (every attempt used) {report.failed_exhausted}, "
                 f"released for re-send {report.released}"
             )
         )

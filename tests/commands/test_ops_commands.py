@@ -153,7 +153,7 @@ def test_sweep_fails_a_pending_job_that_used_every_attempt_instead_of_resending_
 
     output = run("sweep_jobs")
 
-    assert "re-sent 0," in output and "failed (retries exhausted) 1" in output
+    assert "re-sent 0," in output and "failed (every attempt used) 1" in output
     job = Job.objects.get(pk=exhausted.pk)
     assert (job.status, job.error_code) == (JobStatus.FAILED, "RETRIES_EXHAUSTED")
     assert OrmQ.objects.count() == 0

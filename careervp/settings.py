@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -91,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so preflights and error answers carry the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -321,6 +324,34 @@ if DJANGO_CACHE_URL and not DJANGO_CACHE_URL.startswith(("redis://", "rediss://"
 CACHES = redis_caches(DJANGO_CACHE_URL) if DJANGO_CACHE_URL else local_caches()
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
+# --------------------------------------------------------------------------- CORS
+
+# The browser frontend lives on another origin. Only the listed origins may call the API from
+# a page (none by default); "*" allows any origin, which production refuses together with
+# credentials. Clients authenticate with the Authorization header, not cookies.
+CORS_ALLOWED_ORIGINS = [
+    o.strip().rstrip("/") for o in _env("DJANGO_CORS_ALLOWED_ORIGINS").split(",") if o.strip()
+]
+CORS_ALLOW_ALL_ORIGINS = CORS_ALLOWED_ORIGINS == ["*"]
+if CORS_ALLOW_ALL_ORIGINS:
+    CORS_ALLOWED_ORIGINS = []
+CORS_ALLOW_CREDENTIALS = _env_bool("DJANGO_CORS_ALLOW_CREDENTIALS", False)
+CORS_URLS_REGEX = r"^/(api/|healthz$)"
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key", "last-event-id")
+CORS_EXPOSE_HEADERS = (
+    "Location",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
+CORS_PREFLIGHT_MAX_AGE = _env_int("DJANGO_CORS_PREFLIGHT_MAX_AGE", 600)
+
 # --------------------------------------------------------------------------- security
 
 if PRODUCTION:
@@ -378,6 +409,11 @@ if PRODUCTION:
             " replacement)",
         ),
         (not ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS: list the host names this service answers"),
+        (
+            CORS_ALLOW_ALL_ORIGINS and CORS_ALLOW_CREDENTIALS,
+            "DJANGO_CORS_ALLOWED_ORIGINS: list the frontend's origins ('*' with"
+            " DJANGO_CORS_ALLOW_CREDENTIALS lets any site act as its visitors)",
+        ),
         (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
         (
             RESULTS_STORAGE == "local",

@@ -54,6 +54,10 @@ def test_safe_production_settings_load():
         ({"RESULTS_STORAGE": "local"}, "RESULTS_STORAGE"),
         ({"ANTHROPIC_API_KEY_PARAM": ""}, "ANTHROPIC_API_KEY_PARAM"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        (
+            {"DJANGO_CORS_ALLOWED_ORIGINS": "*", "DJANGO_CORS_ALLOW_CREDENTIALS": "true"},
+            "DJANGO_CORS_ALLOWED_ORIGINS",
+        ),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict, variable: str):
@@ -126,3 +130,16 @@ def test_cache_url_must_be_redis():
 
     assert result.returncode != 0
     assert "DJANGO_CACHE_URL" in result.stderr
+
+
+def test_cors_origins_are_read_from_the_environment():
+    values = settings_values(
+        "print(s.CORS_ALLOWED_ORIGINS, s.CORS_ALLOW_ALL_ORIGINS)",
+        DJANGO_CORS_ALLOWED_ORIGINS="https://app.example, http://localhost:3000/",
+    )
+
+    assert values == ["['https://app.example',", "'http://localhost:3000']", "False"]
+
+
+def test_production_accepts_any_origin_without_credentials():
+    assert load_settings(**SAFE, DJANGO_CORS_ALLOWED_ORIGINS="*").returncode == 0

@@ -170,6 +170,8 @@ VPR_RESULT_CHECK_CACHE_SECONDS = _env_int("VPR_RESULT_CHECK_CACHE_SECONDS", 30)
 # How long a process remembers a valid API token (0: database lookup on every request).
 VPR_AUTH_CACHE_SECONDS = _env_int("VPR_AUTH_CACHE_SECONDS", 60)
 VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)
+# eta_seconds: the median duration of this many recent completed jobs of the same generator.
+VPR_ETA_SAMPLE_JOBS = _env_int("VPR_ETA_SAMPLE_JOBS", 50, minimum=1)
 VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)
 VPR_WORKER_TIMEOUT_SECONDS = _env_int("VPR_WORKER_TIMEOUT_SECONDS", 300, minimum=5)
 VPR_VISIBILITY_TIMEOUT_SECONDS = _env_int("VPR_VISIBILITY_TIMEOUT_SECONDS", 660, minimum=6)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import BaseModel
@@ -27,7 +28,7 @@ from rest_framework.viewsets import ViewSet
 from vpr_jobs import selectors, services, storage
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
-from vpr_jobs.models import Job, JobStatus
+from vpr_jobs.models import Job, JobStage, JobStatus
 from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
 
 M = TypeVar("M", bound=BaseModel)
@@ -68,6 +69,15 @@ class JobStatusOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     application_id = serializers.CharField()
     status = serializers.ChoiceField(JobStatus.choices)
+    stage = serializers.ChoiceField(
+        JobStage.choices, required=False, help_text="Where a PENDING/PROCESSING job is."
+    )
+    eta_seconds = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Estimated seconds to completion (recent jobs of the same generator); "
+        "null until there is history.",
+    )
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)
@@ -122,6 +132,9 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
     }
     if job.started_at:
         payload["started_at"] = job.started_at
+    if (stage := selectors.job_stage(job)) is not None:
+        payload["stage"] = stage
+        payload["eta_seconds"] = selectors.job_eta_seconds(job, now=timezone.now())
     if job.status == JobStatus.COMPLETED:
         link = selectors.result_link_for(key=job.result_key, user_id=job.user_id, base_url=base_url)
         payload |= {

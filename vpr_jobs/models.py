@@ -23,6 +23,16 @@ class JobStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "Cancelled"
 
 
+class JobStage(models.TextChoices):
+    """Where an in-flight job is, for progress displays (the status stays the contract)."""
+
+    QUEUED = "queued", "Queued"
+    GENERATING = "generating", "Generating"
+    VERIFYING = "verifying", "Verifying facts"
+    REGENERATING = "regenerating", "Regenerating with corrections"
+    STORING = "storing", "Storing"
+
+
 IN_FLIGHT = (JobStatus.PENDING, JobStatus.PROCESSING)
 TERMINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -95,6 +105,8 @@ class Job(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     input_data = models.JSONField()
     generator = models.CharField(max_length=32, blank=True)
+    # Set by the worker while PROCESSING; a PENDING job is "queued" whatever this says.
+    stage = models.CharField(max_length=16, choices=JobStage.choices, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Max, Q, When
 from django.utils import timezone
 
-from vpr_jobs import queue, storage
+from vpr_jobs import events, queue, storage
 from vpr_jobs.errors import (
     CVNotFound,
     Forbidden,
@@ -168,7 +168,10 @@ def job_enqueue(*, job_id: UUID | str) -> bool:
 
 def _transition(job_id: UUID | str, when: Q, **changes: Any) -> bool:
     changes.setdefault("updated_at", timezone.now())
-    return Job.objects.filter(Q(pk=job_id) & when).update(**changes) == 1
+    won = Job.objects.filter(Q(pk=job_id) & when).update(**changes) == 1
+    if won:
+        events.job_changed(job_id)
+    return won
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
@@ -190,12 +193,18 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
     if won:
         return Job.objects.select_related("user").get(pk=job_id)
     if Job.objects.filter(pk=job_id).lease_expired(now).fail_exhausted(now):
+        events.job_changed(job_id)
         job_logger(__name__, job_id).warning("job failed: lease expired on its last attempt")
     return None
 
 
 def _still_mine(job: Job) -> Q:
     return Q(status=JobStatus.PROCESSING, attempts=job.attempts)
+
+
+def job_set_stage(*, job: Job, stage: str) -> bool:
+    """Record where a claimed job is (progress only: the status does not change)."""
+    return _transition(job.pk, _still_mine(job), stage=stage)
 
 
 def job_fail(
@@ -478,6 +487,8 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
     report.released = expired.filter(
         attempts__lt=settings.VPR_MAX_ATTEMPTS, started_at__lt=forgotten
     ).update(status=JobStatus.PENDING, enqueued_at=None, updated_at=now)
+    if report.failed_exhausted or report.released:
+        events.jobs_changed()
     if any(report.as_dict().values()):
         job_logger(__name__, "-").info("sweep", extra=report.as_dict())
     return report

@@ -170,6 +170,15 @@ VPR_RESULT_CHECK_CACHE_SECONDS = _env_int("VPR_RESULT_CHECK_CACHE_SECONDS", 30)
 # How long a process remembers a valid API token (0: database lookup on every request).
 VPR_AUTH_CACHE_SECONDS = _env_int("VPR_AUTH_CACHE_SECONDS", 60)
 VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)
+# Job event streams (GET /api/vpr/<id>/events, the ASGI `events` process).
+VPR_EVENTS_HEARTBEAT_SECONDS = _env_int("VPR_EVENTS_HEARTBEAT_SECONDS", 15, minimum=1)
+VPR_EVENTS_RETRY_MILLISECONDS = _env_int("VPR_EVENTS_RETRY_MILLISECONDS", 3000, minimum=100)
+VPR_EVENTS_URL_TTL_SECONDS = _env_int("VPR_EVENTS_URL_TTL_SECONDS", 600, minimum=10)
+# Without PostgreSQL's NOTIFY (SQLite), streams re-read their job this often.
+VPR_EVENTS_POLL_SECONDS = _env_int("VPR_EVENTS_POLL_SECONDS", 1, minimum=1)
+# Where events_url points when the events process has its own origin (`make serve`); empty:
+# the request's own origin, with nginx routing /api/vpr/<id>/events to the events process.
+VPR_EVENTS_BASE_URL = _env("VPR_EVENTS_BASE_URL").rstrip("/")
 # eta_seconds: the median duration of this many recent completed jobs of the same generator.
 VPR_ETA_SAMPLE_JOBS = _env_int("VPR_ETA_SAMPLE_JOBS", 50, minimum=1)
 VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)

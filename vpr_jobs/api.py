@@ -30,6 +30,7 @@ from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobStage, JobStatus
 from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
+from vpr_jobs.streams import events_url
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -63,6 +64,9 @@ class SubmitOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     status = serializers.ChoiceField(JobStatus.choices)
     message = serializers.CharField()
+    events_url = serializers.CharField(
+        required=False, help_text="Signed, short-lived Server-Sent Events link (EventSource)."
+    )
 
 
 class JobStatusOutputSerializer(serializers.Serializer):
@@ -77,6 +81,9 @@ class JobStatusOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Estimated seconds to completion (recent jobs of the same generator); "
         "null until there is history.",
+    )
+    events_url = serializers.CharField(
+        required=False, help_text="Signed, short-lived Server-Sent Events link (EventSource)."
     )
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(required=False)
@@ -135,6 +142,7 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
     if (stage := selectors.job_stage(job)) is not None:
         payload["stage"] = stage
         payload["eta_seconds"] = selectors.job_eta_seconds(job, now=timezone.now())
+        payload["events_url"] = events_url(job, base_url=base_url)
     if job.status == JobStatus.COMPLETED:
         link = selectors.result_link_for(key=job.result_key, user_id=job.user_id, base_url=base_url)
         payload |= {
@@ -243,6 +251,8 @@ class VPRJobViewSet(ViewSet):
             "status": job.status,
             "message": "VPR generation queued" if outcome.created else "Job already exists",
         }
+        if not job.is_terminal:
+            body["events_url"] = events_url(job, base_url=_base_url(request))
         if not outcome.created:
             return Response(body, status=status.HTTP_200_OK)
         headers = {"Location": f"/api/vpr/status/{job.job_id}", **_retry_after()}

@@ -289,11 +289,32 @@ if VPR_JOB_DEADLINE_SECONDS >= VPR_WORKER_TIMEOUT_SECONDS:
 # USD per million tokens; JSON {"model": {"input":…, "output":…, "cache_read":…, "cache_write":…}}
 VPR_MODEL_PRICES = json.loads(_env("VPR_MODEL_PRICES") or "{}")
 
+# --------------------------------------------------------------------------- sign-in (OIDC)
+
+# Bearer JWTs from the product's identity provider (a Cognito user pool in production:
+# https://cognito-idp.<region>.amazonaws.com/<pool id>), off unless both are set.
+OIDC_ISSUER = _env("OIDC_ISSUER").rstrip("/")
+OIDC_AUDIENCE = _env("OIDC_AUDIENCE")  # the app client id
+if bool(OIDC_ISSUER) != bool(OIDC_AUDIENCE):
+    raise ImproperlyConfigured(
+        "OIDC_ISSUER and OIDC_AUDIENCE go together: set both (Cognito: the user pool's issuer"
+        " URL and the app client id) or neither"
+    )
+OIDC_JWKS_URL = _env("OIDC_JWKS_URL") or (
+    f"{OIDC_ISSUER}/.well-known/jwks.json" if OIDC_ISSUER else ""
+)
+OIDC_TOKEN_USE = [u.strip() for u in _env("OIDC_TOKEN_USE", "access,id").split(",") if u.strip()]
+OIDC_ALGORITHMS = ["RS256"]
+OIDC_LEEWAY_SECONDS = _env_int("OIDC_LEEWAY_SECONDS", 30)
+OIDC_JWKS_CACHE_SECONDS = _env_int("OIDC_JWKS_CACHE_SECONDS", 300, minimum=1)
+OIDC_JWKS_COOLDOWN_SECONDS = _env_int("OIDC_JWKS_COOLDOWN_SECONDS", 30)
+
 # --------------------------------------------------------------------------- API
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "vpr_jobs.authentication.CachedTokenAuthentication",
+        "vpr_jobs.oidc.OIDCAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -187,3 +187,24 @@ class VPRArtifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} v{self.version}"
+
+
+class OIDCIdentity(models.Model):
+    """A user of the product's identity provider: (issuer, subject) → this service's user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")
+        ]
+        verbose_name = "OIDC identity"
+        verbose_name_plural = "OIDC identities"
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"

@@ -23,7 +23,15 @@ SAFE = {
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
-    prefixes = ("DJANGO_", "VPR_", "ANTHROPIC_", "RESULTS_STORAGE", "QUEUE_BACKEND", "DATABASE_")
+    prefixes = (
+        "DJANGO_",
+        "VPR_",
+        "ANTHROPIC_",
+        "RESULTS_STORAGE",
+        "QUEUE_BACKEND",
+        "DATABASE_",
+        "OIDC_",
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "-c", "import careervp.settings"],
@@ -143,3 +151,28 @@ def test_cors_origins_are_read_from_the_environment():
 
 def test_production_accepts_any_origin_without_credentials():
     assert load_settings(**SAFE, DJANGO_CORS_ALLOWED_ORIGINS="*").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"OIDC_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/pool"}, {"OIDC_AUDIENCE": "c"}],
+)
+def test_oidc_issuer_and_audience_go_together(env: dict):
+    result = load_settings(**env)
+
+    assert result.returncode != 0
+    assert "OIDC_ISSUER and OIDC_AUDIENCE" in result.stderr
+
+
+def test_oidc_key_set_defaults_to_the_issuers_well_known_jwks():
+    values = settings_values(
+        "print(s.OIDC_JWKS_URL, s.OIDC_TOKEN_USE)",
+        OIDC_ISSUER="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/",
+        OIDC_AUDIENCE="client",
+    )
+
+    assert values == [
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json",
+        "['access',",
+        "'id']",
+    ]

@@ -22,9 +22,9 @@ def procfile_command(process: str) -> list[str]:
     return commands[process].split()
 
 
-def start_events_server(*, env: Mapping[str, str], log: Path) -> LiveServer:
-    """The Procfile's `events` command (uvicorn, careervp.asgi), on a free loopback port."""
-    port = free_port()
+def start_events_server(*, env: Mapping[str, str], log: Path, port: int = 0) -> LiveServer:
+    """The Procfile's `events` command (uvicorn, careervp.asgi), on `port` or a free one."""
+    port = port or free_port()
     command = procfile_command("events")
     assert command[0] == "uvicorn"
     command[command.index("--port") + 1] = str(port)

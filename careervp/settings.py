@@ -179,6 +179,10 @@ VPR_EVENTS_POLL_SECONDS = _env_int("VPR_EVENTS_POLL_SECONDS", 1, minimum=1)
 # Where events_url points when the events process has its own origin (`make serve`); empty:
 # the request's own origin, with nginx routing /api/vpr/<id>/events to the events process.
 VPR_EVENTS_BASE_URL = _env("VPR_EVENTS_BASE_URL").rstrip("/")
+# Long-poll (`Prefer: wait=N` on the status endpoint): a waiting request holds a gunicorn thread,
+# so at most this many wait at once per process; the others are answered at once.
+VPR_LONG_POLL_MAX_WAIT_SECONDS = 25
+VPR_LONG_POLL_MAX_WAITING = _env_int("VPR_LONG_POLL_MAX_WAITING", 2)
 # eta_seconds: the median duration of this many recent completed jobs of the same generator.
 VPR_ETA_SAMPLE_JOBS = _env_int("VPR_ETA_SAMPLE_JOBS", 50, minimum=1)
 VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)
@@ -369,10 +373,17 @@ if CORS_ALLOW_ALL_ORIGINS:
     CORS_ALLOWED_ORIGINS = []
 CORS_ALLOW_CREDENTIALS = _env_bool("DJANGO_CORS_ALLOW_CREDENTIALS", False)
 CORS_URLS_REGEX = r"^/(api/|healthz$)"
-CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key", "last-event-id")
+CORS_ALLOW_HEADERS = (
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "last-event-id",
+    "prefer",
+)
 CORS_EXPOSE_HEADERS = (
     "Location",
     "Retry-After",
+    "Preference-Applied",
     "RateLimit",
     "RateLimit-Policy",
     "RateLimit-Limit",

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from vpr_jobs import selectors, services, storage
+from vpr_jobs import long_poll, selectors, services, storage
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobStage, JobStatus
@@ -288,6 +288,15 @@ class VPRJobViewSet(ViewSet):
         return paginator.get_paginated_response(JobListItemSerializer(page, many=True).data)
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                description="`wait=N` (RFC 7240, N ≤ 25): answer as soon as the job's status or "
+                "stage changes, or after N seconds. Honoured when `Preference-Applied` says so.",
+            )
+        ],
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
@@ -300,10 +309,18 @@ class VPRJobViewSet(ViewSet):
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         if job is None:
             raise JobNotFound("Job not found.")
+        headers: dict[str, str] = {}
+        wait = long_poll.preferred_wait(request.headers.get("Prefer", ""))
+        if wait and not job.is_terminal:
+            waited = long_poll.wait_for_change(job, user=request.user, seconds=wait)
+            if waited is not None:
+                job = waited
+                headers["Preference-Applied"] = f"wait={wait}"
         payload = job_status_payload(job, base_url=_base_url(request))
         if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
-            return Response(payload, status=status.HTTP_202_ACCEPTED, headers=_retry_after())
-        return Response(payload)
+            headers |= _retry_after()
+            return Response(payload, status=status.HTTP_202_ACCEPTED, headers=headers)
+        return Response(payload, headers=headers)
 
     @extend_schema(exclude=True)
     def cancel_via_status_path(self, request: Request, job_id: str) -> Response:

@@ -43,7 +43,7 @@ LIFECYCLE = [
     (step, seconds * _SCALE)
     for step, seconds in [
         ("claim", 3.0),
-        ("generating", 30.0),
+        ("generating", 35.0),
         ("verifying", 5.0),
         ("storing", 2.0),
     ]

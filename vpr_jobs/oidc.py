@@ -20,6 +20,7 @@ import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -135,3 +136,18 @@ class OIDCAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class OIDCAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI schema's description of `OIDCAuthentication` (drf-spectacular)."""
+
+    target_class = "vpr_jobs.oidc.OIDCAuthentication"
+    name = "oidcBearer"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Access or ID token of the product's identity provider (Cognito).",
+        }

@@ -30,7 +30,7 @@ HEARTBEAT = 1
 
 @pytest.fixture(scope="module")
 def events_server(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     if connection.vendor != "postgresql":
         pytest.skip("LISTEN/NOTIFY needs PostgreSQL (DATABASE_URL=postgres://...)")

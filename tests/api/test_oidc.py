@@ -158,3 +158,14 @@ def test_the_event_stream_accepts_bearer_tokens(
     )
 
     assert response.status_code == 404  # signed in; the job just is not theirs
+
+
+def test_the_schema_documents_bearer_jwts(api: Any):
+    schema = api.get("/api/schema", {"format": "json"}).json()
+
+    assert schema["components"]["securitySchemes"]["oidcBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "Access or ID token of the product's identity provider (Cognito).",
+    }

@@ -75,18 +75,26 @@ async def job_events(request: HttpRequest, job_id: str) -> HttpResponse:
     return response
 
 
+class _ReadScope:
+    """What the API's throttles read from a view: opening a stream counts as a read."""
+
+    throttle_scope = "vpr_read"
+
+
 def _job_for_request(request: HttpRequest, job_id: str) -> Job:
-    """The caller's job, authenticated by the signed link or by the API's own schemes."""
+    """The caller's job, authenticated by the signed link or by the API's own schemes, and
+    throttled like every read (an EventSource reconnects on its own, forever)."""
+    drf_request = Request(
+        request, authenticators=[auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
     if token := request.GET.get("token"):
-        user = _user_from_link(token, job_id)
-    else:
-        drf_request = Request(
-            request, authenticators=[auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
-        )
-        user = drf_request.user  # raises AuthenticationFailed for bad credentials
-        if not user.is_authenticated:
-            raise exceptions.NotAuthenticated()
-    job = selectors.job_get_for_user(user=user, job_id=job_id)
+        drf_request.user = _user_from_link(token, job_id)
+    elif not drf_request.user.is_authenticated:  # raises for bad credentials
+        raise exceptions.NotAuthenticated()
+    for throttle in [throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES]:
+        if not throttle.allow_request(drf_request, _ReadScope()):
+            raise exceptions.Throttled(throttle.wait())
+    job = selectors.job_get_for_user(user=drf_request.user, job_id=job_id)
     if job is None:
         raise JobNotFound("Job not found.")
     return job

@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The ASGI `events` process (job event streams); without nginx, events_url names it.
+EVENTS_PORT ?= $(shell echo $$(($(PORT) + 1)))
+EVENTS := VPR_EVENTS_BASE_URL=http://localhost:$(EVENTS_PORT)
+UVICORN := $(BIN)/uvicorn careervp.asgi:application --lifespan off --no-access-log \
+	--timeout-graceful-shutdown 5 --host 0.0.0.0 --port $(EVENTS_PORT)
 
 .PHONY: install demo serve serve-aws test lint format migrate bench soak bundle clean
 
@@ -23,11 +28,12 @@ migrate: install
 demo: install
 	$(BIN)/python scripts/demo.py
 
-## Web server and one worker until Ctrl-C (PORT, default 8000).
+## Web server, events server (EVENTS_PORT, default PORT+1) and one worker until Ctrl-C.
 serve: migrate
 	trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py qcluster & \
-	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
+	$(EVENTS) $(UVICORN) & \
+	$(EVENTS) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
 	wait
 
 ## The same, through SQS and S3 served by a local moto server (no AWS account needed).
@@ -41,7 +47,8 @@ serve-aws: migrate
 	until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(MOTO_PORT)/moto-api/')" 2>/dev/null; do sleep 0.3; done; \
 	$(AWS_LOCAL) $(BIN)/python manage.py setup_aws_resources && \
 	{ $(AWS_LOCAL) $(BIN)/python manage.py qcluster & \
-	  $(AWS_LOCAL) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
+	  $(AWS_LOCAL) $(EVENTS) $(UVICORN) & \
+	  $(AWS_LOCAL) $(EVENTS) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
 	  wait; }
 
 ## The whole test suite (uses DATABASE_URL when set, SQLite otherwise).

@@ -9,7 +9,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ["submit", "status", "queue", "fvs", "memory", "cost", "scale"]
+BENCHMARKS = ["submit", "status", "queue", "fvs", "memory", "cost", "scale", "events"]
 
 
 def main() -> int:

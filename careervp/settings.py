@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "knox",  # API tokens, stored hashed (before vpr_jobs: its admin is replaced there)
     "axes",  # admin login lockout
@@ -93,6 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so preflights and error answers carry the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     # Before anything resolves a URL or reads a parameter: no NUL/control/bidi input.
     "vpr_jobs.middleware.RejectUnprintableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,6 +185,21 @@ VPR_RESULT_CHECK_CACHE_SECONDS = _env_int("VPR_RESULT_CHECK_CACHE_SECONDS", 30)
 # API tokens (django-rest-knox) expire this many days after they are issued.
 VPR_API_TOKEN_TTL_DAYS = _env_int("VPR_API_TOKEN_TTL_DAYS", 90, minimum=1)
 VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)
+# Job event streams (GET /api/vpr/<id>/events, the ASGI `events` process).
+VPR_EVENTS_HEARTBEAT_SECONDS = _env_int("VPR_EVENTS_HEARTBEAT_SECONDS", 15, minimum=1)
+VPR_EVENTS_RETRY_MILLISECONDS = _env_int("VPR_EVENTS_RETRY_MILLISECONDS", 3000, minimum=100)
+VPR_EVENTS_URL_TTL_SECONDS = _env_int("VPR_EVENTS_URL_TTL_SECONDS", 600, minimum=10)
+# Without PostgreSQL's NOTIFY (SQLite), streams re-read their job this often.
+VPR_EVENTS_POLL_SECONDS = _env_int("VPR_EVENTS_POLL_SECONDS", 1, minimum=1)
+# Where events_url points when the events process has its own origin (`make serve`); empty:
+# the request's own origin, with nginx routing /api/vpr/<id>/events to the events process.
+VPR_EVENTS_BASE_URL = _env("VPR_EVENTS_BASE_URL").rstrip("/")
+# Long-poll (`Prefer: wait=N` on the status endpoint): a waiting request holds a gunicorn thread,
+# so at most this many wait at once per process; the others are answered at once.
+VPR_LONG_POLL_MAX_WAIT_SECONDS = 25
+VPR_LONG_POLL_MAX_WAITING = _env_int("VPR_LONG_POLL_MAX_WAITING", 2)
+# eta_seconds: the median duration of this many recent completed jobs of the same generator.
+VPR_ETA_SAMPLE_JOBS = _env_int("VPR_ETA_SAMPLE_JOBS", 50, minimum=1)
 VPR_MAX_ATTEMPTS = _env_int("VPR_MAX_ATTEMPTS", 3, minimum=1)
 VPR_WORKER_TIMEOUT_SECONDS = _env_int("VPR_WORKER_TIMEOUT_SECONDS", 300, minimum=5)
 VPR_VISIBILITY_TIMEOUT_SECONDS = _env_int("VPR_VISIBILITY_TIMEOUT_SECONDS", 660, minimum=6)
@@ -314,6 +332,26 @@ if not VPR_WORKER_TIMEOUT_SECONDS / 2 <= VPR_JOB_DEADLINE_SECONDS < VPR_WORKER_T
 # USD per million tokens; JSON {"model": {"input":…, "output":…, "cache_read":…, "cache_write":…}}
 VPR_MODEL_PRICES = json.loads(_env("VPR_MODEL_PRICES") or "{}")
 
+# --------------------------------------------------------------------------- sign-in (OIDC)
+
+# Bearer JWTs from the product's identity provider (a Cognito user pool in production:
+# https://cognito-idp.<region>.amazonaws.com/<pool id>), off unless both are set.
+OIDC_ISSUER = _env("OIDC_ISSUER").rstrip("/")
+OIDC_AUDIENCE = _env("OIDC_AUDIENCE")  # the app client id
+if bool(OIDC_ISSUER) != bool(OIDC_AUDIENCE):
+    raise ImproperlyConfigured(
+        "OIDC_ISSUER and OIDC_AUDIENCE go together: set both (Cognito: the user pool's issuer"
+        " URL and the app client id) or neither"
+    )
+OIDC_JWKS_URL = _env("OIDC_JWKS_URL") or (
+    f"{OIDC_ISSUER}/.well-known/jwks.json" if OIDC_ISSUER else ""
+)
+OIDC_TOKEN_USE = [u.strip() for u in _env("OIDC_TOKEN_USE", "access,id").split(",") if u.strip()]
+OIDC_ALGORITHMS = ["RS256"]
+OIDC_LEEWAY_SECONDS = _env_int("OIDC_LEEWAY_SECONDS", 30)
+OIDC_JWKS_CACHE_SECONDS = _env_int("OIDC_JWKS_CACHE_SECONDS", 300, minimum=1)
+OIDC_JWKS_COOLDOWN_SECONDS = _env_int("OIDC_JWKS_COOLDOWN_SECONDS", 30)
+
 # --------------------------------------------------------------------------- API
 
 REST_KNOX = {
@@ -332,6 +370,7 @@ REST_FRAMEWORK = {
     # (it throttles per address the requests that no class before it authenticated).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "vpr_jobs.authentication.ApiTokenAuthentication",
+        "vpr_jobs.oidc.OIDCAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "vpr_jobs.authentication.UnauthenticatedRequests",
     ],
@@ -379,6 +418,41 @@ if DJANGO_CACHE_URL and not DJANGO_CACHE_URL.startswith(("redis://", "rediss://"
     )
 CACHES = redis_caches(DJANGO_CACHE_URL) if DJANGO_CACHE_URL else local_caches()
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# --------------------------------------------------------------------------- CORS
+
+# The browser frontend lives on another origin. Only the listed origins may call the API from
+# a page (none by default); "*" allows any origin, which production refuses together with
+# credentials. Clients authenticate with the Authorization header, not cookies.
+CORS_ALLOWED_ORIGINS = [
+    o.strip().rstrip("/") for o in _env("DJANGO_CORS_ALLOWED_ORIGINS").split(",") if o.strip()
+]
+CORS_ALLOW_ALL_ORIGINS = CORS_ALLOWED_ORIGINS == ["*"]
+if CORS_ALLOW_ALL_ORIGINS:
+    CORS_ALLOWED_ORIGINS = []
+CORS_ALLOW_CREDENTIALS = _env_bool("DJANGO_CORS_ALLOW_CREDENTIALS", False)
+CORS_URLS_REGEX = r"^/(api/|healthz$)"
+CORS_ALLOW_HEADERS = (
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "last-event-id",
+    "prefer",
+)
+CORS_EXPOSE_HEADERS = (
+    "Location",
+    "Retry-After",
+    "Preference-Applied",
+    "RateLimit",
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
+CORS_PREFLIGHT_MAX_AGE = _env_int("DJANGO_CORS_PREFLIGHT_MAX_AGE", 600)
 
 # --------------------------------------------------------------------------- security
 
@@ -464,6 +538,11 @@ if PRODUCTION:
             "*" in ALLOWED_HOSTS or not set(ALLOWED_HOSTS) - _LOOPBACK_HOSTS,
             "DJANGO_ALLOWED_HOSTS: list the public host names this service answers (not '*';"
             " localhost alone is only the health check's name)",
+        ),
+        (
+            CORS_ALLOW_ALL_ORIGINS and CORS_ALLOW_CREDENTIALS,
+            "DJANGO_CORS_ALLOWED_ORIGINS: list the frontend's origins ('*' with"
+            " DJANGO_CORS_ALLOW_CREDENTIALS lets any site act as its visitors)",
         ),
         (VPR_GENERATOR == "rules", "VPR_GENERATOR: set to 'claude' (rules is the offline preview)"),
         (

@@ -1,7 +1,8 @@
 """End-to-end demo on embedded defaults: web server + worker + a real HTTP client.
 
 Migrates, creates a demo user with the sample CV, submits the sample VPR request over HTTP,
-polls until the worker finishes, downloads the report and prints a summary. Everything it
+follows the job's Server-Sent Events (the ASGI `events` process) until the worker finishes,
+downloads the report and prints a summary. Everything it
 starts is stopped on the way out; the exit code says whether the VPR was produced.
 
 `DEMO_BACKEND=aws` runs the same path through SQS and S3, served by a local moto server.
@@ -58,7 +59,12 @@ def call(method: str, url: str, token: str | None, body: Any = None) -> tuple[in
 
 def start(stack: ExitStack, *args: str, log: Path) -> subprocess.Popen:
     handle = stack.enter_context(log.open("w"))
-    command = list(args) if args[0].endswith("moto_server") else [PYTHON, "manage.py", *args]
+    if args[0].endswith("moto_server"):
+        command = list(args)
+    elif args[0] == "-m":  # a module: uvicorn
+        command = [PYTHON, *args]
+    else:
+        command = [PYTHON, "manage.py", *args]
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
         command,
         cwd=ROOT,
@@ -119,6 +125,23 @@ def start_moto(stack: ExitStack, logs: Path, deadline: float) -> None:
     print(f"demo: moto server on {endpoint} (SQS queue + dead-letter queue, S3 bucket)")
 
 
+def follow_events(url: str, deadline: float) -> dict:
+    """Read the job's event stream (as a browser's EventSource would) until it closes."""
+    job: dict = {}
+    with urllib.request.urlopen(url, timeout=max(deadline - time.monotonic(), 1)) as stream:  # noqa: S310
+        event = ""
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event == "status":
+                job = json.loads(line.removeprefix("data: "))
+                eta = job.get("eta_seconds")
+                detail = f" ({job['stage']}, eta {eta} s)" if job.get("stage") else ""
+                print(f"demo: event  status {job['status']}{detail}", flush=True)
+    return job
+
+
 def main() -> int:
     deadline = time.monotonic() + TIMEOUT_SECONDS
     logs = ROOT / "var" / "demo"
@@ -129,16 +152,32 @@ def main() -> int:
     # issues a new one (the earlier ones keep working until they expire).
     token = manage("create_api_user", "demo")
     print("demo: issued a new API token for user 'demo' (stored hashed, shown once)", flush=True)
-    port = free_port()
+    port, events_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
+    # No nginx here to route /api/vpr/<id>/events: events_url names the events process.
+    ENV["VPR_EVENTS_BASE_URL"] = f"http://127.0.0.1:{events_port}"
 
     with ExitStack() as stack:
         if AWS_MODE:
             start_moto(stack, logs, deadline)
         start(stack, "runserver", f"127.0.0.1:{port}", "--noreload", log=logs / "web.log")
         start(stack, "qcluster", log=logs / "worker.log")
+        uvicorn = (
+            "-m",
+            "uvicorn",
+            "careervp.asgi:application",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+        )
+        start(stack, *uvicorn, "--port", str(events_port), log=logs / "events.log")
         wait_healthy(f"{base}/healthz", deadline)
-        print(f"demo: web server on {base}, one worker cluster running", flush=True)
+        wait_healthy(f"{ENV['VPR_EVENTS_BASE_URL']}/healthz", deadline)
+        print(
+            f"demo: web server on {base}, events on {ENV['VPR_EVENTS_BASE_URL']},"
+            " one worker cluster running",
+            flush=True,
+        )
 
         cv = json.loads((FIXTURES / "cv_learning_development.json").read_text())
         status, _, _ = call("PUT", f"{base}/api/cv", token, cv)
@@ -147,26 +186,24 @@ def main() -> int:
         # A new application each run: an earlier demo's job (in this clone's database) may
         # point at a result that went with that run's moto server.
         request_body["application_id"] = f"demo-{int(time.time())}"
-        status, headers, body = call("POST", f"{base}/api/vpr", token, request_body)
+        status, _, body = call("POST", f"{base}/api/vpr", token, request_body)
         if status not in (200, 202):
             print(f"demo: POST /api/vpr answered {status}: {body}", file=sys.stderr)
             return 1
         job_id = body["job_id"]
         print(f"demo: POST /api/vpr → {status} {body['message']} (job {job_id})", flush=True)
 
-        while True:
-            status, headers, job = call("GET", f"{base}/api/vpr/status/{job_id}", token)
-            if job.get("status") in {"COMPLETED", "FAILED", "CANCELLED"}:
-                break
-            if time.monotonic() > deadline:
-                print(
-                    f"demo: job {job_id} still {job.get('status')} after {TIMEOUT_SECONDS:.0f} s;"
-                    f" the worker's log is {logs.relative_to(ROOT)}/worker.log:",
-                    file=sys.stderr,
-                )
-                print(_tail(logs / "worker.log"), file=sys.stderr)
-                return 1
-            time.sleep(min(1.0, float(headers.get("Retry-After", 1))))
+        if "events_url" in body:  # absent when the same request already completed
+            follow_events(body["events_url"], deadline)
+        _, _, job = call("GET", f"{base}/api/vpr/status/{job_id}", token)
+        if job.get("status") not in {"COMPLETED", "FAILED", "CANCELLED"}:
+            print(
+                f"demo: job {job_id} still {job.get('status')} after {TIMEOUT_SECONDS:.0f} s;"
+                f" the worker's log is {logs.relative_to(ROOT)}/worker.log:",
+                file=sys.stderr,
+            )
+            print(_tail(logs / "worker.log"), file=sys.stderr)
+            return 1
 
         if job["status"] != "COMPLETED":
             print(f"demo: job ended {job['status']}: {job.get('error')}", file=sys.stderr)

@@ -20,8 +20,8 @@ from vpr_jobs.throttling import ScopedCounterThrottle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# The local Anthropic-compatible HTTP server (fixture `fake_anthropic`).
-pytest_plugins = ["tests.support.fake_anthropic"]
+# The local Anthropic-compatible HTTP server (`fake_anthropic`) and OIDC provider (`oidc_provider`).
+pytest_plugins = ["tests.support.fake_anthropic", "tests.support.oidc"]
 
 
 def load_fixture(name: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -26,11 +27,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from vpr_jobs import selectors, services, storage, tokens
+from vpr_jobs import long_poll, selectors, services, storage, tokens
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
-from vpr_jobs.models import Job, JobErrorCode, JobStatus
+from vpr_jobs.models import Job, JobErrorCode, JobStage, JobStatus
 from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
+from vpr_jobs.streams import events_url
 from vpr_jobs.text import unprintable_reason
 
 M = TypeVar("M", bound=BaseModel)
@@ -65,12 +67,27 @@ class SubmitOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     status = serializers.ChoiceField(JobStatus.choices)
     message = serializers.CharField()
+    events_url = serializers.CharField(
+        required=False, help_text="Signed, short-lived Server-Sent Events link (EventSource)."
+    )
 
 
 class JobStatusOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     application_id = serializers.CharField()
     status = serializers.ChoiceField(JobStatus.choices)
+    stage = serializers.ChoiceField(
+        JobStage.choices, required=False, help_text="Where a PENDING/PROCESSING job is."
+    )
+    eta_seconds = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Estimated seconds to completion (recent jobs of the same generator); "
+        "null until there is history.",
+    )
+    events_url = serializers.CharField(
+        required=False, help_text="Signed, short-lived Server-Sent Events link (EventSource)."
+    )
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)
@@ -125,6 +142,10 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
     }
     if job.started_at:
         payload["started_at"] = job.started_at
+    if (stage := selectors.job_stage(job)) is not None:
+        payload["stage"] = stage
+        payload["eta_seconds"] = selectors.job_eta_seconds(job, now=timezone.now())
+        payload["events_url"] = events_url(job, base_url=base_url)
     if job.status == JobStatus.COMPLETED:
         link = selectors.result_link_for(key=job.result_key, user_id=job.user_id, base_url=base_url)
         payload |= {
@@ -295,6 +316,8 @@ class VPRJobViewSet(ViewSet):
             "status": job.status,
             "message": "VPR generation queued" if outcome.created else "Job already exists",
         }
+        if not job.is_terminal:
+            body["events_url"] = events_url(job, base_url=_base_url(request))
         if not outcome.created:
             return Response(body, status=status.HTTP_200_OK)
         headers = {"Location": f"/api/vpr/status/{job.job_id}", **_retry_after()}
@@ -329,6 +352,15 @@ class VPRJobViewSet(ViewSet):
         return paginator.get_paginated_response(JobListItemSerializer(page, many=True).data)
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                description="`wait=N` (RFC 7240, N ≤ 25): answer as soon as the job's status or "
+                "stage changes, or after N seconds. Honoured when `Preference-Applied` says so.",
+            )
+        ],
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
@@ -341,10 +373,18 @@ class VPRJobViewSet(ViewSet):
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         if job is None:
             raise JobNotFound("Job not found.")
+        headers: dict[str, str] = {}
+        wait = long_poll.preferred_wait(request.headers.get("Prefer", ""))
+        if wait and not job.is_terminal:
+            waited = long_poll.wait_for_change(job, user=request.user, seconds=wait)
+            if waited is not None:
+                job = waited
+                headers["Preference-Applied"] = f"wait={wait}"
         payload = job_status_payload(job, base_url=_base_url(request))
         if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
-            return Response(payload, status=status.HTTP_202_ACCEPTED, headers=_retry_after())
-        return Response(payload)
+            headers |= _retry_after()
+            return Response(payload, status=status.HTTP_202_ACCEPTED, headers=headers)
+        return Response(payload, headers=headers)
 
     @extend_schema(exclude=True)
     def cancel_via_status_path(self, request: Request, job_id: str) -> Response:

@@ -23,6 +23,16 @@ class JobStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "Cancelled"
 
 
+class JobStage(models.TextChoices):
+    """Where an in-flight job is, for progress displays (the status stays the contract)."""
+
+    QUEUED = "queued", "Queued"
+    GENERATING = "generating", "Generating"
+    VERIFYING = "verifying", "Verifying facts"
+    REGENERATING = "regenerating", "Regenerating with corrections"
+    STORING = "storing", "Storing"
+
+
 IN_FLIGHT = (JobStatus.PENDING, JobStatus.PROCESSING)
 TERMINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -169,6 +179,8 @@ class Job(models.Model):
     # The CV as it was at submission: a job (and its retries) always runs on this snapshot,
     # and its hash is part of `request_fingerprint`, so a changed CV makes a new job.
     cv_data = models.JSONField(null=True, blank=True)
+    # Set by the worker while PROCESSING; a PENDING job is "queued" whatever this says.
+    stage = models.CharField(max_length=16, choices=JobStage.choices, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -252,3 +264,24 @@ class VPRArtifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} v{self.version}"
+
+
+class OIDCIdentity(models.Model):
+    """A user of the product's identity provider: (issuer, subject) → this service's user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")
+        ]
+        verbose_name = "OIDC identity"
+        verbose_name_plural = "OIDC identities"
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"

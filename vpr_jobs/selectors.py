@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import statistics
+from datetime import datetime, timedelta
 from functools import cache
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache as shared_cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from vpr_jobs import storage
 from vpr_jobs.errors import ResultGone
-from vpr_jobs.models import Job, UserCV, VPRArtifact
+from vpr_jobs.models import Job, JobStage, JobStatus, UserCV, VPRArtifact
 
 
 def _uuid_or_none(value: object) -> UUID | None:
@@ -43,6 +48,8 @@ STATUS_FIELDS = (
     "fvs_result",
     "vpr_version",
     "word_count",
+    "stage",
+    "generator",
 )
 
 
@@ -71,6 +78,65 @@ def _job_for_user_sql() -> str:
     if tuple(params) != expected:
         raise ImproperlyConfigured(f"Unexpected parameters {params!r} in the job read: {sql}")
     return sql
+
+
+def job_stage(job: Job) -> str | None:
+    """Where an in-flight job is; None once it is finished."""
+    if job.status == JobStatus.PENDING:
+        return JobStage.QUEUED
+    if job.status == JobStatus.PROCESSING:
+        # Claimed, and the worker has not recorded its first step yet (or a previous
+        # attempt's step is still on the row): generation comes first.
+        return job.stage if job.stage and job.stage != JobStage.QUEUED else JobStage.GENERATING
+    return None
+
+
+ETA_HISTORY = timedelta(days=7)
+
+
+def job_eta_seconds(job: Job, *, now: datetime) -> int | None:
+    """Seconds until an in-flight job is likely done; None when finished or nothing to go by.
+
+    The estimate is the median of the generator's recent COMPLETED jobs: submit-to-done time
+    for a PENDING job (queue wait included), claim-to-done time for a PROCESSING one, minus
+    the time this job has already spent. A job already past the median gets 1 s.
+    """
+    if job.status not in (JobStatus.PENDING, JobStatus.PROCESSING):
+        return None
+    medians = _recent_durations(job.generator)
+    if medians is None:
+        return None
+    total, run = medians
+    if job.status == JobStatus.PENDING:
+        remaining = max(total - (now - job.created_at).total_seconds(), run)
+    else:
+        remaining = run - (now - (job.started_at or now)).total_seconds()
+    return max(1, round(remaining))
+
+
+def _recent_durations(generator: str) -> tuple[float, float] | None:
+    """(median submit-to-done, median claim-to-done) in seconds of the generator's last
+    `VPR_ETA_SAMPLE_JOBS` completed jobs of the past week; cached for a minute, because every
+    status poll of an in-flight job asks."""
+    key = f"vpr:eta:{generator}"
+    found = shared_cache.get(key)
+    if found is not None:
+        return tuple(found) or None
+    since = timezone.now() - ETA_HISTORY
+    rows = list(
+        Job.objects.filter(status=JobStatus.COMPLETED, generator=generator, created_at__gte=since)
+        .exclude(started_at=None)
+        .order_by("-created_at")
+        .values_list("created_at", "started_at", "completed_at")[: settings.VPR_ETA_SAMPLE_JOBS]
+    )
+    medians: tuple[float, float] | tuple[()] = ()
+    if rows:
+        medians = (
+            statistics.median((done - created).total_seconds() for created, _, done in rows),
+            statistics.median((done - started).total_seconds() for _, started, done in rows),
+        )
+    shared_cache.set(key, list(medians), 60)
+    return medians or None
 
 
 def job_list_for_user(

@@ -25,7 +25,7 @@ from django.db.models import Case, Exists, F, Max, OuterRef, Q, When
 from django.utils import timezone
 from knox.models import AuthToken
 
-from vpr_jobs import queue, storage
+from vpr_jobs import events, queue, storage
 from vpr_jobs.errors import (
     CVNotFound,
     Forbidden,
@@ -196,7 +196,10 @@ def job_enqueue(*, job_id: UUID | str) -> bool:
 
 def _transition(job_id: UUID | str, when: Q, **changes: Any) -> bool:
     changes.setdefault("updated_at", timezone.now())
-    return Job.objects.filter(Q(pk=job_id) & when).update(**changes) == 1
+    won = Job.objects.filter(Q(pk=job_id) & when).update(**changes) == 1
+    if won:
+        events.job_changed(job_id)
+    return won
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
@@ -221,6 +224,7 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
         # By token: None if another claim took the row in the instant since.
         return Job.objects.select_related("user").filter(pk=job_id, claim_token=token).first()
     if Job.objects.filter(Q(pk=job_id) & claimable).fail_exhausted(now):
+        events.job_changed(job_id)
         # ERROR: no attempt is left and no message reaches the dead-letter queue; a human looks.
         job_logger(__name__, job_id).error(
             "job failed: every attempt used (lease expired on the final attempt, or left pending)"
@@ -230,6 +234,11 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
 
 def _still_mine(job: Job) -> Q:
     return Q(status=JobStatus.PROCESSING, claim_token=job.claim_token)
+
+
+def job_set_stage(*, job: Job, stage: str) -> bool:
+    """Record where a claimed job is (progress only: the status does not change)."""
+    return _transition(job.pk, _still_mine(job), stage=stage)
 
 
 def job_fail(
@@ -542,6 +551,8 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
         .filter(attempts__lt=settings.VPR_MAX_ATTEMPTS, started_at__lt=forgotten)
         .update(status=JobStatus.PENDING, enqueued_at=None, updated_at=now)
     )
+    if report.failed_exhausted or report.released:
+        events.jobs_changed()
     if any(report.as_dict().values()):
         job_logger(__name__, "-").info("sweep", extra=report.as_dict())
     return report

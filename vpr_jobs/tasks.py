@@ -16,6 +16,7 @@ because its retries ran out is an ERROR.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from pydantic import ValidationError
 from vpr_jobs import fvs, services
 from vpr_jobs.generation import GenerationError, GenerationInput, get_generator
 from vpr_jobs.logs import job_logger
-from vpr_jobs.models import Job, JobErrorCode
+from vpr_jobs.models import Job, JobErrorCode, JobStage
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
 
 
@@ -78,10 +79,16 @@ def add_usage(total: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
     return summed
 
 
-def generate_verified(data: GenerationInput, log: Any, spent: dict[str, Any]) -> VPRDocument:
+def generate_verified(
+    data: GenerationInput,
+    log: Any,
+    spent: dict[str, Any],
+    on_stage: Callable[[JobStage], object] = lambda stage: None,
+) -> VPRDocument:
     """Generate, verify facts, and regenerate once with the violations as feedback.
 
-    `spent` accumulates the token usage of every model call, failed ones included. Raises
+    `spent` accumulates the token usage of every model call, failed ones included; `on_stage`
+    hears each step as it starts (generating, verifying, regenerating). Raises
     PermanentJobError(FVS_HALLUCINATION_DETECTED) when the second report still states facts
     that are not in the sources.
     """
@@ -101,14 +108,18 @@ def generate_verified(data: GenerationInput, log: Any, spent: dict[str, Any]) ->
         "posting": data.request.job_posting,
         "gap_responses": data.request.gap_responses,
     }
+    on_stage(JobStage.GENERATING)
     document = generate()
+    on_stage(JobStage.VERIFYING)
     verdict = fvs.verify(document, **sources)
     if not verdict.passed:
         log.warning(
             "fact verification failed; regenerating with feedback",
             extra={"violations": len(verdict.violations)},
         )
+        on_stage(JobStage.REGENERATING)
         document = generate(feedback=verdict.violations)
+        on_stage(JobStage.VERIFYING)
         verdict = fvs.verify(document, **sources)
         if not verdict.passed:
             raise PermanentJobError(
@@ -133,7 +144,10 @@ def process_vpr_job(job_id: str) -> str:
     spent = dict(job.token_usage or {})  # earlier attempts' calls count too
     try:
         data = _load_input(job)
-        document = generate_verified(data, log, spent)
+        document = generate_verified(
+            data, log, spent, on_stage=lambda stage: services.job_set_stage(job=job, stage=stage)
+        )
+        services.job_set_stage(job=job, stage=JobStage.STORING)
         completed = services.job_complete(job=job, document=document, token_usage=spent)
     except PermanentJobError as exc:
         services.job_fail(

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from vpr_jobs import api, api_errors
+from vpr_jobs import api, api_errors, streams
 
 jobs = api.VPRJobViewSet
 
@@ -17,6 +17,8 @@ urlpatterns = [
     # Outside vpr/: under it, vpr/<job_id>/cancel and vpr/results/<token> overlap.
     path("results/<str:token>", api.ResultDownloadView.as_view(), name="vpr-result-download"),
     path("vpr/<str:job_id>/cancel", jobs.as_view({"post": "cancel"}), name="vpr-cancel"),
+    # An async view: served by the ASGI `events` process (nginx routes it there).
+    path("vpr/<str:job_id>/events", streams.job_events, name="vpr-events"),
     path(
         "applications/<str:application_id>/vpr",
         api.ApplicationVPRView.as_view(),

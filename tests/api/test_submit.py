@@ -60,6 +60,7 @@ def test_identical_resubmit_returns_the_same_job(submit: Any):
         "job_id": first["job_id"],
         "status": "PENDING",
         "message": "Job already exists",
+        "events_url": again.json()["events_url"],  # still in flight: followable
     }
     assert Job.objects.count() == 1
     assert _queued() == 1

@@ -35,6 +35,7 @@ def test_demo_produces_a_vpr_on_embedded_defaults(tmp_path: Path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "POST /api/vpr → 202" in result.stdout
+    assert "event  status COMPLETED" in result.stdout  # followed through its event stream
     assert "VPR v1 for Noa Bar: Learning & Development Manager at Natural Intelligence" in (
         result.stdout
     )

@@ -79,9 +79,11 @@ def test_bundle_has_the_app_its_requirements_and_the_platform_configuration(
         "gunicorn.conf.py",
         "careervp/settings.py",
         "careervp/wsgi.py",
+        "careervp/asgi.py",
         "vpr_jobs/apps.py",
         "vpr_jobs/migrations/0001_initial.py",
         ".platform/nginx/conf.d/elasticbeanstalk/healthz.conf",
+        ".platform/nginx/conf.d/elasticbeanstalk/events.conf",
         ".platform/hooks/postdeploy/50_stream_worker_log.sh",
         ".platform/confighooks/postdeploy/50_stream_worker_log.sh",
     } <= names

@@ -120,7 +120,7 @@ def test_procfile_runs_gunicorn_with_its_config_and_the_qcluster_worker():
     processes = dict(line.split(":", 1) for line in lines if line.strip())
 
     assert all(re.fullmatch(r"[A-Za-z0-9_]+:\s*.+", line) for line in lines if line.strip())
-    assert list(processes) == ["web", "worker"]
+    assert list(processes) == ["web", "worker", "events"]
     assert processes["web"].split() == [
         "gunicorn",
         "--config",
@@ -128,6 +128,24 @@ def test_procfile_runs_gunicorn_with_its_config_and_the_qcluster_worker():
         "careervp.wsgi:application",
     ]
     assert processes["worker"].split() == ["python", "manage.py", "qcluster"]
+
+
+def test_procfile_serves_event_streams_from_uvicorn_where_nginx_sends_them():
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    events = dict(line.split(":", 1) for line in lines if line.strip())["events"].split()
+    conf = (PLATFORM / "nginx/conf.d/elasticbeanstalk/events.conf").read_text()
+    location = re.search(r"location ~ (\S+) \{", conf)
+
+    assert events[:2] == ["uvicorn", "careervp.asgi:application"]
+    assert events[events.index("--host") + 1] == "127.0.0.1"
+    assert f"proxy_pass          http://127.0.0.1:{events[events.index('--port') + 1]};" in conf
+    assert "--no-access-log" in events  # the events_url token is in the query string
+    assert location is not None
+    assert re.fullmatch(location.group(1), "/api/vpr/0b9a3c8e-1f2a-4d6b-9c1e-2f3a4b5c6d7e/events")
+    assert not re.fullmatch(location.group(1), "/api/vpr/status/0b9a3c8e")
+    assert "proxy_buffering     off;" in conf
+    read_timeout = int(re.search(r"proxy_read_timeout\s+(\d+)s;", conf).group(1))
+    assert read_timeout > 15  # the heartbeat
 
 
 def test_gunicorn_reads_workers_threads_and_port_from_the_environment(

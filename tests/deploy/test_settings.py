@@ -23,7 +23,15 @@ SAFE = {
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
-    prefixes = ("DJANGO_", "VPR_", "ANTHROPIC_", "RESULTS_STORAGE", "QUEUE_BACKEND", "DATABASE_")
+    prefixes = (
+        "DJANGO_",
+        "VPR_",
+        "ANTHROPIC_",
+        "RESULTS_STORAGE",
+        "QUEUE_BACKEND",
+        "DATABASE_",
+        "OIDC_",
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "-c", "import careervp.settings"],
@@ -58,6 +66,10 @@ def test_safe_production_settings_load():
         ({"RESULTS_STORAGE": "local"}, "RESULTS_STORAGE"),
         ({"ANTHROPIC_API_KEY_PARAM": ""}, "ANTHROPIC_API_KEY_PARAM"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        (
+            {"DJANGO_CORS_ALLOWED_ORIGINS": "*", "DJANGO_CORS_ALLOW_CREDENTIALS": "true"},
+            "DJANGO_CORS_ALLOWED_ORIGINS",
+        ),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict, variable: str):
@@ -186,3 +198,41 @@ def test_sweep_resend_grace_is_a_setting():
 
     assert values == ["90"]
     assert settings_values("print(s.VPR_SWEEP_RESEND_AFTER_SECONDS)") == ["60"]
+
+
+def test_cors_origins_are_read_from_the_environment():
+    values = settings_values(
+        "print(s.CORS_ALLOWED_ORIGINS, s.CORS_ALLOW_ALL_ORIGINS)",
+        DJANGO_CORS_ALLOWED_ORIGINS="https://app.example, http://localhost:3000/",
+    )
+
+    assert values == ["['https://app.example',", "'http://localhost:3000']", "False"]
+
+
+def test_production_accepts_any_origin_without_credentials():
+    assert load_settings(**SAFE, DJANGO_CORS_ALLOWED_ORIGINS="*").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"OIDC_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/pool"}, {"OIDC_AUDIENCE": "c"}],
+)
+def test_oidc_issuer_and_audience_go_together(env: dict):
+    result = load_settings(**env)
+
+    assert result.returncode != 0
+    assert "OIDC_ISSUER and OIDC_AUDIENCE" in result.stderr
+
+
+def test_oidc_key_set_defaults_to_the_issuers_well_known_jwks():
+    values = settings_values(
+        "print(s.OIDC_JWKS_URL, s.OIDC_TOKEN_USE)",
+        OIDC_ISSUER="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/",
+        OIDC_AUDIENCE="client",
+    )
+
+    assert values == [
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json",
+        "['access',",
+        "'id']",
+    ]

@@ -232,18 +232,23 @@ def start_gunicorn(
         stderr=subprocess.STDOUT,
     )
     handle.close()
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + 60
+    return wait_healthy(LiveServer(f"http://127.0.0.1:{port}", process, log), "gunicorn")
+
+
+def wait_healthy(server: LiveServer, name: str, timeout: float = 60) -> LiveServer:
+    """`server` once its /healthz answers 200; stopped, with its log's tail, if it never does."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited {process.returncode}: {log.read_text()[-2000:]}")
+        if server.process.poll() is not None:
+            tail = server.log.read_text()[-2000:]
+            raise RuntimeError(f"{name} exited {server.process.returncode}: {tail}")
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return server
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"gunicorn did not answer /healthz: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"{name} did not answer /healthz: {server.log.read_text()[-2000:]}")
 
 
 @dataclass(frozen=True)

@@ -356,6 +356,12 @@ def job_complete(
         "application_id": job.application_id,
     }
     log = job_logger(__name__, job.pk)
+    if not Job.objects.filter(Q(pk=job.pk) & _still_mine(job)).exists():
+        # Cancelled (or re-claimed) while generating: write nothing. The check after the PUT
+        # still decides; this one keeps a cancelled job from leaving an object behind when the
+        # worker is killed between its PUT and its clean-up.
+        log.info("completion discarded: job left PROCESSING before the result was stored")
+        return False
     stored_version = None
     for _ in range(5):  # another job of the same application may take the same version
         version = _next_version(job)

@@ -859,15 +859,15 @@ def iter_text_fields(document: VPRDocument) -> Iterator[TextField]:
         yield TextField(f"evidence_matrix[{i}].requirement", row.requirement, "posting_quote")
         yield TextField(f"evidence_matrix[{i}].evidence", row.evidence, "claim")
         yield TextField(f"evidence_matrix[{i}].impact", row.impact, "claim")
-    for i, text in enumerate(document.differentiators):
-        yield TextField(f"differentiators[{i}]", text, "claim")
+    for i, item in enumerate(document.differentiators):
+        yield TextField(f"differentiators[{i}]", item.text, "claim")
     for i, gap in enumerate(document.gap_strategies):
         yield TextField(f"gap_strategies[{i}].gap", gap.gap, "gap")
         yield TextField(f"gap_strategies[{i}].mitigation", gap.mitigation, "mitigation")
         for j, skill in enumerate(gap.transferable_skills):
             yield TextField(f"gap_strategies[{i}].transferable_skills[{j}]", skill, "claim")
-    for i, text in enumerate(document.talking_points):
-        yield TextField(f"talking_points[{i}]", text, "claim")
+    for i, item in enumerate(document.talking_points):
+        yield TextField(f"talking_points[{i}]", item.text, "claim")
 
 
 class _Collector:

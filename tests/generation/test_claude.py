@@ -363,7 +363,8 @@ def test_invalid_tool_input_is_answered_with_an_error_tool_result(
 
     result = make(fake_anthropic).generate(data)
 
-    assert result.document.differentiators == content["differentiators"]
+    differentiators = [item.model_dump() for item in result.document.differentiators]
+    assert differentiators == content["differentiators"]
     second = fake_anthropic.requests[1]
     assistant, repair = second.messages[1], second.messages[2]
     # Thinking blocks go back unchanged, signature included; then the tool call itself.

@@ -43,7 +43,7 @@ from vpr_jobs.generation.prompts import (
     system_blocks,
 )
 from vpr_jobs.generation.rules import build_evidence_matrix
-from vpr_jobs.schemas import EvidenceRow, GapStrategy, GeneratorInfo, VPRDocument
+from vpr_jobs.schemas import CitedText, EvidenceRow, GapStrategy, GeneratorInfo, VPRDocument
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -124,13 +124,15 @@ class VPRContent(BaseModel):
         Field(description="One row per draft evidence row, same order."),
     ]
     differentiators: Annotated[
-        list[str], Field(min_length=3, max_length=5, description="3-5 fact-backed statements.")
+        list[CitedText],
+        Field(min_length=3, max_length=5, description="3-5 fact-backed statements."),
     ]
     gap_strategies: Annotated[
         list[GapStrategy], Field(description="One entry per real gap; empty if none.")
     ]
     talking_points: Annotated[
-        list[str], Field(min_length=5, max_length=7, description="5-7 interview talking points.")
+        list[CitedText],
+        Field(min_length=5, max_length=7, description="5-7 interview talking points."),
     ]
     keywords: Annotated[
         list[str], Field(max_length=30, description="8-20 posting keywords the sources support.")

@@ -239,7 +239,7 @@ def clear_caches() -> None:
     """Empty FVS's memoised helpers, if it has any (the reference run predates them)."""
     from vpr_jobs import fvs
 
-    getattr(fvs, "_clear_caches", lambda: None)()
+    getattr(fvs.names, "_clear_caches", lambda: None)()
 
 
 def time_reports(reports: list[Case], *, cold: bool) -> dict[str, Any]:

@@ -1,0 +1,140 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from vpr_jobs.fvs.claims import TextField
+from vpr_jobs.fvs.names import _names_match, org_matches, title_matches
+from vpr_jobs.fvs.result import _Collector
+from vpr_jobs.fvs.sources import _name_in_sources, _Sources
+from vpr_jobs.fvs.text import _LETTER_RUN_RE, _by_longest_run, _fold, _squash, _Words
+from vpr_jobs.fvs.vocabulary import (
+    _ACRONYM_STOPLIST,
+    _KNOWN_CERT_ACRONYMS,
+    _SKILL_ALIASES,
+    _SKILL_LEXICON,
+    _STYLE_PHRASES,
+    _STYLE_RE,
+)
+from vpr_jobs.schemas import VPRDocument
+
+_SKILL_RES = [
+    (term, re.compile(rf"(?<![\w.+#-]){re.escape(term)}(?![\w+#])")) for term in _SKILL_LEXICON
+]
+# A term's letter runs are whole runs of any text naming it (its look-arounds exclude
+# letters), so only terms whose longest run is in the text are searched for.
+_SKILLS_BY_RUN = _by_longest_run(_SKILL_LEXICON)
+_SKILL_KEYS = frozenset(_SKILLS_BY_RUN)
+_SKILL_SET = frozenset(_SKILL_LEXICON)
+_KNOWN_CERT_SET = frozenset(_KNOWN_CERT_ACRONYMS)
+_ACRONYM_RE = re.compile(r"(?<![\w&.-])[A-Z][A-Z0-9]{1,5}(?![\w&-])")
+
+
+def _skills_named(text: str, words: _Words) -> Iterator[str]:
+    """The lexicon terms `text` names, in lexicon order."""
+    candidates = sorted(i for run in words.cased & _SKILL_KEYS for i in _SKILLS_BY_RUN[run])
+    for i in candidates:
+        term, regex = _SKILL_RES[i]
+        if regex.search(text):
+            yield term
+
+
+def _skill_known(term: str, src: _Sources) -> bool:
+    known = src.skill_known.get(term)
+    if known is None:
+        known = src.skill_known[term] = _skill_in(term, src.skill_text)
+    return known
+
+
+def _skill_in(term: str, text: str) -> bool:
+    for name in (term, *_SKILL_ALIASES.get(term, ())):
+        folded = _fold(name)
+        if len(folded) >= 3 and folded in text:
+            return True
+        if re.search(rf"(?<![a-z0-9]){re.escape(folded)}(?![a-z0-9])", text):
+            return True
+    return False
+
+
+def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
+    for term in _skills_named(tf.text, words):
+        if not _skill_known(term, src):
+            out.add(
+                "VERIFIABLE",
+                "skill",
+                tf.path,
+                term,
+                f"skill {term!r} is not in the CV or the gap answers",
+            )
+    for m in _ACRONYM_RE.finditer(tf.text):
+        word = m.group(0)
+        if word.upper() in _ACRONYM_STOPLIST or _fold(word) in src.org_acronyms:
+            continue
+        if word in _SKILL_SET or _name_in_sources(word, src):
+            continue
+        if word in _KNOWN_CERT_SET or _squash(word) in src.cert_acronyms:
+            continue  # Certifications have their own check.
+        if not _skill_known(word, src):
+            out.add(
+                "VERIFIABLE",
+                "skill",
+                tf.path,
+                word,
+                f"{word!r} is not in the CV or the gap answers",
+            )
+
+
+# Each phrase's letter runs (whole runs of any text it occurs in), under its longest run.
+_STYLE_RUNS = {
+    run: [frozenset(_LETTER_RUN_RE.findall(_STYLE_PHRASES[i])) for i in indexes]
+    for run, indexes in _by_longest_run(_STYLE_PHRASES).items()
+}
+
+
+def _check_style(tf: TextField, words: _Words, out: _Collector) -> None:
+    if not words.has_phrase(_STYLE_RUNS):
+        return
+    for m in _STYLE_RE.finditer(tf.text):
+        out.add(
+            "FLEXIBLE",
+            "style",
+            tf.path,
+            m.group(0),
+            f"{m.group(0)!r} reads as machine-written or empty praise; state the fact instead",
+        )
+
+
+def _check_identity(document: VPRDocument, src: _Sources, out: _Collector) -> None:
+    if not _names_match(document.candidate_name, src.cv.full_name):
+        out.add(
+            "IMMUTABLE",
+            "identity",
+            "candidate_name",
+            document.candidate_name,
+            f"candidate name differs from the CV ({src.cv.full_name!r})",
+        )
+    company = src.posting.company_name
+    if not (
+        org_matches(document.target_company, company)
+        or org_matches(company, document.target_company)
+    ):
+        out.add(
+            "IMMUTABLE",
+            "identity",
+            "target_company",
+            document.target_company,
+            f"target company differs from the posting ({company!r})",
+        )
+    role = src.posting.role_title
+    if not (
+        title_matches(document.target_role, role) and title_matches(role, document.target_role)
+    ):
+        out.add(
+            "IMMUTABLE",
+            "identity",
+            "target_role",
+            document.target_role,
+            f"target role differs from the posting ({role!r})",
+        )

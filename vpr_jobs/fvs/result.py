@@ -1,0 +1,65 @@
+"""TODO."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from vpr_jobs.fvs.text import _fold
+
+Tier = Literal["IMMUTABLE", "VERIFIABLE", "FLEXIBLE"]
+Check = Literal[
+    "identity",
+    "organisation",
+    "year",
+    "number",
+    "title",
+    "degree",
+    "certification",
+    "skill",
+    "style",
+]
+FieldKind = Literal["claim", "posting_quote", "gap", "mitigation"]
+
+
+# --------------------------------------------------------------------------- result
+
+
+class Finding(BaseModel):
+    """One problem: `field` is a path into the document, `value` the offending fragment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tier: Tier
+    check: Check
+    field: str
+    value: str
+    message: str
+
+
+class FVSResult(BaseModel):
+    """What is stored on the job and in the result: JSON-ready via `to_dict()`."""
+
+    passed: bool
+    violations: list[Finding] = []
+    warnings: list[Finding] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class _Collector:
+    """Accumulates findings once each (same tier, check, field and value)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, str, str, str]] = set()
+
+    def add(self, tier: Tier, check: Check, path: str, value: str, message: str) -> None:
+        key = (tier, check, path, _fold(value))
+        if key not in self._seen:
+            self._seen.add(key)
+            self.findings.append(
+                Finding(tier=tier, check=check, field=path, value=value, message=message)
+            )

@@ -1,0 +1,198 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from vpr_jobs.fvs.names import _degree_key, _degrees_in, _initials, _org_tokens
+from vpr_jobs.fvs.quantities import (
+    _NUMBER_WORD_KEYS,
+    _derived_numbers,
+    _durations,
+    _key,
+    extract_numbers,
+)
+from vpr_jobs.fvs.text import _RUN_RE, _fold, _may_contain_folded, _squash
+from vpr_jobs.fvs.vocabulary import (
+    _GENERIC_NAME_WORDS,
+    _LANGUAGES,
+    _MONTHS,
+    _SKILL_LEXICON,
+    _TITLE_HEADS,
+)
+from vpr_jobs.schemas import CV, Education, GapResponse, JobPosting
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass
+class _Sources:
+    """Everything the report may state, pre-digested once per verification."""
+
+    cv: CV
+    posting: JobPosting
+    cv_segments: list[str]
+    gap_segments: list[str]
+    posting_segments: list[str]
+    numbers: set[float] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    orgs: list[str] = field(default_factory=list)
+    cv_employers: list[str] = field(default_factory=list)
+    cert_texts: list[str] = field(default_factory=list)
+    cert_acronyms: set[str] = field(default_factory=set)
+    generic_words: set[str] = field(default_factory=set)
+
+    all_segments: list[str] = field(default_factory=list)
+    folded_text: str = ""
+    folded_segments: set[str] = field(default_factory=set)
+    skill_text: str = ""
+    org_acronyms: frozenset[str] = frozenset()
+    cv_degrees: list[tuple[str, Education]] = field(default_factory=list)
+    # Answers already computed for this verification (the same names recur across fields).
+    name_occurs: dict[str, bool] = field(default_factory=dict)
+    skill_known: dict[str, bool] = field(default_factory=dict)
+
+
+_GENERIC_WORDS = frozenset(
+    _MONTHS
+    | _LANGUAGES
+    | _GENERIC_NAME_WORDS
+    | {_fold(term) for term in _SKILL_LEXICON}
+    | _TITLE_HEADS
+    | {f"{head}s" for head in _TITLE_HEADS}
+)
+
+
+def _build_sources(
+    cv: CV, posting: JobPosting, gap_responses: Sequence[GapResponse], today: date
+) -> _Sources:
+    cv_segments = [cv.full_name, cv.professional_summary, *cv.skills, *cv.languages]
+    if cv.contact.location:
+        cv_segments.append(cv.contact.location)
+    for exp in cv.experience:
+        cv_segments += [exp.company, exp.role, exp.description, *exp.achievements]
+        cv_segments += exp.technologies
+    for edu in cv.education:
+        cv_segments += [edu.institution, edu.degree, edu.field_of_study]
+    for cert in cv.certifications:
+        cv_segments += [cert.name, cert.issuer]
+    posting_segments = [
+        posting.company_name,
+        posting.role_title,
+        *posting.responsibilities,
+        *posting.requirements,
+        *posting.nice_to_have,
+        posting.description,
+        posting.employment_type,
+    ]
+    if posting.location:
+        posting_segments += [posting.location.city, posting.location.country]
+    gap_segments = [g.answer for g in gap_responses]
+    src = _Sources(
+        cv=cv,
+        posting=posting,
+        cv_segments=[s for s in cv_segments if s],
+        gap_segments=[s for s in gap_segments if s],
+        posting_segments=[s for s in posting_segments if s],
+    )
+    src.all_segments = src.cv_segments + src.gap_segments + src.posting_segments
+    src.folded_text = _fold("\n".join(src.all_segments))
+    src.folded_segments = {_fold(segment).strip(" .") for segment in src.all_segments}
+    src.skill_text = _fold("\n".join(src.cv_segments + src.gap_segments))
+
+    normalised = [unicodedata.normalize("NFKC", segment) for segment in src.all_segments]
+    # One look for spelled-out numbers in all the sources instead of one per segment.
+    spelled = _may_contain_folded("\n".join(normalised), _NUMBER_WORD_KEYS)
+    for segment in normalised:
+        mentions = extract_numbers(segment, words=spelled, include_one=True)
+        for n in mentions:
+            src.numbers |= n.values
+            if n.is_year:
+                src.years.add(int(min(n.values)))
+        src.numbers |= _derived_numbers(segment, mentions)
+    for exp in cv.experience:
+        src.years.add(int(exp.start_date[:4]))
+        if exp.end_date:
+            src.years.add(int(exp.end_date[:4]))
+    if any(exp.current for exp in cv.experience):
+        src.years.add(today.year)  # "2021-present" may be written as "since 2021 ... 2025".
+    src.years |= {e.graduation_year for e in cv.education if e.graduation_year}
+    src.years |= {c.year for c in cv.certifications if c.year}
+    src.numbers |= _durations(cv, today)
+    companies = {_squash(e.company) for e in cv.experience}
+    src.numbers |= {_key(len(cv.experience)), _key(len(companies))}
+    src.numbers |= {_key(y) for y in src.years}
+
+    src.cv_employers = [e.company for e in cv.experience]
+    src.orgs = [*src.cv_employers, *(e.institution for e in cv.education)]
+    src.orgs += [c.issuer for c in cv.certifications if c.issuer]
+    src.orgs.append(posting.company_name)
+    for answer in src.gap_segments:
+        src.orgs += [m.group(0) for m in _RUN_RE.finditer(answer)]
+    for cert in cv.certifications:
+        text = f"{cert.name} {cert.issuer}".strip()
+        src.cert_texts.append(text)
+        for part in (cert.name, cert.issuer):
+            tokens = _org_tokens(part)
+            src.cert_acronyms |= _initials(tokens)
+            src.cert_acronyms |= {_fold(w) for w in re.findall(r"\b[A-Z]{2,}\b", part)}
+    src.generic_words = (
+        _GENERIC_WORDS | {_fold(lang) for lang in cv.languages} | set(_org_tokens(cv.full_name))
+    )
+    src.org_acronyms = frozenset().union(*(_initials(_org_tokens(org)) for org in src.orgs))
+    for edu in cv.education:
+        keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
+        src.cv_degrees += [(key, edu) for key in keys if key]
+    return src
+
+
+def _name_in_sources(phrase: str, src: _Sources) -> bool:
+    """`_occurs_as_name(phrase, src.all_segments)`, computed once per phrase and source."""
+    known = src.name_occurs.get(phrase)
+    if known is None:
+        known = src.name_occurs[phrase] = _occurs_as_name(phrase, src.all_segments)
+    return known
+
+
+def _occurs_as_name(phrase: str, segments: Iterable[str]) -> bool:
+    """Whether `phrase` stands on its own in a source, not as part of a longer name ("Google"
+    inside the tool "Google Analytics" does not make Google a former employer)."""
+    pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+    for segment in segments:
+        for m in pattern.finditer(segment):
+            if re.match(r"[ \t]+(?:(?:of|for|&)[ \t]+)?[A-Z]", segment[m.end() :]):
+                continue
+            before = segment[: m.start()]
+            prev = re.search(r"([A-Za-z][\w.&'-]*)[ \t]+$", before)
+            if prev and prev.group(1)[0].isupper():
+                head = before[: prev.start()].rstrip()
+                if head and head[-1] not in ".!?:;(\"'":
+                    continue
+            return True
+    return False
+
+
+_QUOTE_RE = re.compile(
+    r'"([^"\n]+)"|\u201c([^\u201d\n]+)\u201d|\u201e([^\u201c\u201d\n]+)[\u201c\u201d]'
+)
+
+
+def _mask_source_quotes(text: str, src: _Sources) -> str:
+    """Blank out quotations copied verbatim from a source: "Python or Go" quoted from the
+    posting is not a claim that the candidate knows Go. Offsets are kept."""
+
+    def blank(m: re.Match[str]) -> str:
+        quoted = _fold(next(g for g in m.groups() if g is not None)).strip(" .")
+        # A whole source item, or a passage long enough not to be a bare name ("Google").
+        verbatim = quoted in src.folded_segments or (
+            len(quoted.split()) >= 3 and quoted in src.folded_text
+        )
+        return " " * len(m.group(0)) if quoted and verbatim else m.group(0)
+
+    if '"' not in text and "\u201c" not in text and "\u201e" not in text:
+        return text  # Every quotation opens with one of these.
+    return _QUOTE_RE.sub(blank, text)

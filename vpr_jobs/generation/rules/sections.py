@@ -1,0 +1,236 @@
+"""The report's narrative sections around the matrix: summary, strengths, keywords.
+
+`Budget` keeps the report from quoting one long sentence more than twice: every section asks
+it before quoting and falls back to the next-best fact when a quote is spent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from vpr_jobs.generation.rules.evidence import Item, clip, distinct, plain, sentences
+from vpr_jobs.generation.rules.matching import Line, Match
+from vpr_jobs.generation.rules.retrieval import Retriever
+from vpr_jobs.generation.rules.scoring import latest_role
+from vpr_jobs.generation.rules.text import (
+    ANCHOR_WEIGHT,
+    HE_PREFIXES,
+    HEBREW_RE,
+    LETTER_RE,
+    keys,
+    requirement_keys,
+    terms,
+)
+from vpr_jobs.generation.rules.writer import Writer
+from vpr_jobs.schemas import CV, CitedText, JobPosting
+
+MAX_KEYWORDS = 20
+LONG_QUOTE_WORDS = 6  # quotes this long count against the repetition bound
+MAX_REPEATS = 2
+
+
+class Budget:
+    """How often each long quote has been written into the report so far."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    @staticmethod
+    def _norm(text: str) -> str | None:
+        norm = " ".join(text.casefold().split())
+        return norm if len(norm.split()) >= LONG_QUOTE_WORDS else None
+
+    def ok(self, *texts: str) -> bool:
+        return all((n := self._norm(t)) is None or self.counts[n] < MAX_REPEATS for t in texts if t)
+
+    def take(self, *texts: str) -> None:
+        for text in texts:
+            norm = self._norm(text) if text else None
+            if norm:
+                self.counts[norm] += 1
+
+
+def ranked_achievements(items: Sequence[Item], lines: Sequence[Line]) -> list[Item]:
+    """Achievements by what a hiring manager would lead with: relevant to the posting,
+    quantified, recent. Relevance is the item's best BM25 rank over the posting's lines."""
+    achievements = [i for i in items if i.kind == "achievement"]
+    if not achievements:
+        return []
+    retriever = Retriever(achievements)
+    relevance: dict[int, float] = {}
+    for line in lines:
+        for candidate in retriever.candidates(requirement_keys(line.text)):
+            order = candidate.item.order
+            relevance[order] = max(relevance.get(order, 0.0), candidate.rank)
+    latest = max(i.recency for i in achievements)
+    scored = []
+    for item in achievements:
+        recent = 1 if item.recency == latest else 0
+        score = relevance.get(item.order, 0.0) + 0.45 * item.quantified + 0.05 * recent
+        scored.append((-score, item.order, item))
+    return [entry[-1] for entry in sorted(scored, key=lambda e: e[:2])]
+
+
+def executive_summary(
+    cv: CV,
+    posting: JobPosting,
+    top: Sequence[Item],
+    first_gap: str | None,
+    budget: Budget,
+    write: Writer,
+) -> tuple[str, list[str]]:
+    names = {
+        "name": plain(cv.full_name),
+        "target_role": plain(posting.role_title),
+        "target_company": plain(posting.company_name),
+    }
+    latest = latest_role(cv)
+    ids: list[str] = []
+    if latest is None:
+        parts = [write("sum_no_experience", **names)]
+    else:
+        template = "sum_current" if latest.current else "sum_past"
+        parts = [write(template, role=plain(latest.role), company=plain(latest.company), **names)]
+        ids.append(f"cv.exp.{cv.experience.index(latest) + 1}")
+    quoted = [item for item in top[:2]]
+    if len(quoted) == 2:
+        first, second = clip(quoted[0].fact), clip(quoted[1].fact)
+        parts.append(write("sum_results", first=first, second=second))
+    elif quoted:
+        parts.append(write("sum_result", first=clip(quoted[0].fact)))
+    else:
+        summary = sentences(cv.professional_summary)
+        if summary:
+            parts.append(write("sum_summary", text=clip(summary[0])))
+            ids.append("cv.summary")
+    for item in quoted:
+        budget.take(item.fact)
+        ids += item.ids
+    if first_gap:
+        parts.append(write("sum_gap", gap=first_gap))
+    return " ".join(parts), ids
+
+
+def _posting_relevance(lines: Sequence[Line], item_keys: frozenset[str]) -> float:
+    from vpr_jobs.generation.rules.text import coverage
+
+    return sum(coverage(requirement_keys(line.text), item_keys) for line in lines)
+
+
+def differentiators(
+    cv: CV,
+    lines: Sequence[Line],
+    items: Sequence[Item],
+    ranked: Sequence[Item],
+    budget: Budget,
+    write: Writer,
+) -> list[CitedText]:
+    """3-5 strengths: results the summary did not quote, then credentials, skills, languages."""
+    out: list[CitedText] = []
+
+    def add(text: str, ids: Iterable[str], *quotes: str) -> None:
+        if text and text not in {c.text for c in out} and budget.ok(*quotes):
+            budget.take(*quotes)
+            out.append(CitedText(text=text, evidence_ids=list(dict.fromkeys(ids))[:12]))
+
+    for item in [i for i in ranked[2:] if i.quantified][:2]:
+        add(write("diff_achievement", where=item.where, text=clip(item.fact)), item.ids, item.fact)
+    certs = [i for i in items if i.kind == "certification"]
+    if certs:
+        best = max(certs, key=lambda i: (_posting_relevance(lines, i.keys), -i.order))
+        add(write("diff_cert", text=best.fact), best.ids)
+    education = [i for i in items if i.kind == "education"]
+    if education:
+        add(write("diff_education", text=education[0].fact), education[0].ids)
+    skills = [i for i in items if i.kind == "skill"]
+    matched = [s for s in skills if _posting_relevance(lines, s.keys) > 0][:4]
+    if matched:
+        text = write("diff_skills", items=write.join([s.fact for s in matched]))
+        add(text, [i for s in matched for i in s.ids])
+    elif skills:
+        text = write("diff_skills_plain", items=write.join([s.fact for s in skills[:3]]))
+        add(text, [i for s in skills[:3] for i in s.ids])
+    languages = [i for i in items if i.kind == "language"]
+    if languages and len(distinct(cv.languages)) >= 2:
+        add(write("diff_languages", items=languages[0].fact), languages[0].ids)
+    latest = latest_role(cv)
+    if latest is not None:
+        index = cv.experience.index(latest) + 1
+        roles = [i for i in items if i.kind == "role" and i.ids == (f"cv.exp.{index}",)]
+        if roles:
+            add(write("diff_role", where=roles[0].fact), roles[0].ids)
+    for item in items:
+        if item.kind == "summary":
+            add(write("diff_summary", text=clip(item.fact)), item.ids, item.fact)
+            break
+    for item in items:
+        if item.kind == "gap" and len(out) < 3:
+            add(write("diff_gap", text=clip(item.fact)), item.ids, item.fact)
+    for n in (1, 2, 3):
+        if len(out) >= 3:
+            break
+        add(write(f"diff_neutral_{n}"), [])
+    return out[:5]
+
+
+def keywords(posting: JobPosting, cv_keys: frozenset[str]) -> list[str]:
+    """Whole terms of the posting that the candidate's sources back, as the posting writes
+    them. A Hebrew term keeps its whole word (a prefix letter is dropped only when what is
+    left is itself a word of the posting)."""
+    lines = [*posting.requirements, *posting.responsibilities, *posting.nice_to_have]
+    posting_words = {w for line in lines for w in re.findall(r"[\w&+#.'-]+", line)}
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in lines:
+        for term in terms(line):
+            if term.weight < ANCHOR_WEIGHT or term.key not in cv_keys:
+                continue
+            surface = _whole(line[term.start : term.end], posting_words)
+            dedupe = surface.casefold() if term.key.startswith("@") else term.key
+            if dedupe in seen or not LETTER_RE.search(surface) or len(surface) < 2:
+                continue
+            seen.add(dedupe)
+            out.append(surface)
+    return out[:MAX_KEYWORDS]
+
+
+def _whole(surface: str, posting_words: set[str]) -> str:
+    if not HEBREW_RE.match(surface):
+        return surface
+    for cut in (1, 2):
+        rest = surface[cut:]
+        if (
+            len(rest) >= 3
+            and all(ch in HE_PREFIXES for ch in surface[:cut])
+            and (rest in posting_words)
+        ):
+            return rest
+    return surface
+
+
+def cv_keys(items: Sequence[Item]) -> frozenset[str]:
+    """Every term the candidate's evidence backs (CV and gap answers that do not deny)."""
+    return frozenset().union(*(item.keys for item in items)) if items else frozenset()
+
+
+def first_gap(rows: Sequence[Match]) -> str | None:
+    for match in rows:
+        if match.line.kind == "requirement" and (
+            match.alignment is None or match.denied_by is not None
+        ):
+            return match.requirement
+    return None
+
+
+__all__ = [
+    "Budget",
+    "cv_keys",
+    "differentiators",
+    "executive_summary",
+    "first_gap",
+    "keys",
+    "keywords",
+    "ranked_achievements",
+]

@@ -10,7 +10,7 @@ from typing import Any
 from vpr_jobs.catalogue import build_catalogue
 from vpr_jobs.generation.base import GenerationInput, GenerationResult
 from vpr_jobs.generation.rules.evidence import Item, collect_items
-from vpr_jobs.generation.rules.matching import Line, Match, Matcher, is_denial, posting_lines
+from vpr_jobs.generation.rules.matching import Line, Match, Matcher, posting_lines, qualifies
 from vpr_jobs.generation.rules.scoring import fit
 from vpr_jobs.generation.rules.sections import (
     Budget,
@@ -20,6 +20,7 @@ from vpr_jobs.generation.rules.sections import (
     first_gap,
     keywords,
     ranked_achievements,
+    source_words,
 )
 from vpr_jobs.generation.rules.strategies import Strategist
 from vpr_jobs.generation.rules.writer import Writer, infer_gender
@@ -99,7 +100,7 @@ class RulesGenerator:
         cv, request = data.cv, data.request
         posting = request.job_posting
         a = analyse(cv, posting, request.gap_responses, self._today or date.today())
-        scored = fit(cv, posting, a.rows, a.extras, a.write)
+        scored = fit(cv, posting, a.items, a.rows, a.extras, a.write)
         summary, summary_ids = executive_summary(
             cv, posting, a.top, first_gap(a.rows), a.budget, a.write
         )
@@ -107,7 +108,7 @@ class RulesGenerator:
         stories = strategist.stories(a.rows)
         gaps = strategist.strategies(a.rows, a.extras, scored)
         strengths = differentiators(cv, a.lines, a.items, a.top, a.budget, a.write)
-        backed = [i for i in a.items if i.kind != "gap" or not is_denial(i.fact)]
+        backed = [i for i in a.items if i.kind != "gap" or not qualifies(i)]
         document = VPRDocument(
             schema_version=SCHEMA_VERSION,
             job_id=data.job_id,
@@ -126,7 +127,9 @@ class RulesGenerator:
             differentiators=strengths,
             gap_strategies=gaps,
             talking_points=strategist.talking_points(stories, gaps),
-            keywords=keywords(posting, cv_keys(backed)),
+            keywords=keywords(
+                posting, cv_keys(backed), source_words(cv, posting, request.gap_responses)
+            ),
             word_count=0,
         )
         del summary_ids

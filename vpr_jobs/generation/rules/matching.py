@@ -29,6 +29,7 @@ from vpr_jobs.generation.rules.retrieval import Candidate, Retriever
 from vpr_jobs.generation.rules.text import (
     ANCHOR_WEIGHT,
     OR_RE,
+    RELATED,
     YEARS_EN_RE,
     YEARS_HE_RE,
     coverage,
@@ -133,6 +134,18 @@ def is_denial(answer: str) -> bool:
     return bool(_DENIAL_RE.search(answer))
 
 
+def qualifies(item: Item) -> bool:
+    """A gap answer that denies what its question asks, or answers with something adjacent
+    ("Have you managed people?" "I mentored two juniors")."""
+    if is_denial(item.fact):
+        return True
+    answer = keys(item.fact)
+    return any(
+        key.startswith("@") and key not in answer and RELATED.get(key, frozenset()) & answer
+        for key in item.topic
+    )
+
+
 class Matcher:
     """Matches every line of one posting against one candidate's evidence."""
 
@@ -158,7 +171,10 @@ class Matcher:
         return [found[i] for i in range(len(plans))]
 
     def _parts(self, line: Line) -> list[tuple[dict[str, float], list[Candidate]]]:
-        parts = [p for p in OR_RE.split(line.text) if p.strip()]
+        # "Python or Go": any alternative answers; "(Amplitude, Mixpanel or similar)" lists
+        # examples of one thing and is not split.
+        in_brackets = any(OR_RE.search(f" {g} ") for g in re.findall(r"\(([^)]*)\)", line.text))
+        parts = [] if in_brackets else [p for p in OR_RE.split(line.text) if p.strip()]
         wanted = [requirement_keys(p) for p in (parts if len(parts) > 1 else [line.text])]
         return [(w, self.retriever.candidates(w)) for w in wanted if w]
 
@@ -202,7 +218,7 @@ class Matcher:
         free = [c for c in candidates if self.uses[c.item.order] < MAX_USES]
         # A self-reported answer is checked separately (_apply_denial); as plain evidence it
         # only counts when it does not deny.
-        free = [c for c in free if c.item.kind != "gap" or not is_denial(c.item.fact)]
+        free = [c for c in free if c.item.kind != "gap" or not qualifies(c.item)]
         if not free:
             return Match(line, wanted)
         primary = free[0]
@@ -247,7 +263,7 @@ class Matcher:
     def _apply_denial(self, match: Match) -> None:
         """A gap answer on this line that denies or qualifies it makes the row DEVELOPING."""
         for item in self.items:
-            if item.kind != "gap" or not is_denial(item.fact):
+            if item.kind != "gap" or not qualifies(item):
                 continue
             if not _is_about(item.topic, match):
                 continue

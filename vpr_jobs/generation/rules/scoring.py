@@ -9,18 +9,19 @@ the generator never writes a computed number into prose.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vpr_jobs.generation.rules.evidence import plain
+from vpr_jobs.generation.rules.evidence import Item, plain
 from vpr_jobs.generation.rules.matching import Match
 from vpr_jobs.generation.rules.text import keys
 from vpr_jobs.generation.rules.writer import Writer
 from vpr_jobs.schemas import CV, Experience, JobPosting
 
 LINE_WEIGHT = {"requirement": 1.0, "responsibility": 0.7, "nice_to_have": 0.3}
-CREDIT = {"STRONG": 1.0, "MODERATE": 0.6, "DEVELOPING": 0.25}
-DENIED_CREDIT = 0.15
+CREDIT = {"STRONG": 1.0, "MODERATE": 0.6, "DEVELOPING": 0.35}
+DENIED_CREDIT = 0.2
 MANAGER_PENALTY = 12
 MANAGER_CAP = 75  # a manager role without management evidence never reads as a near-certain fit
 STEP_PENALTY = 8  # per seniority level stepped up
@@ -46,6 +47,13 @@ _DEFAULT_LEVEL = 2
 _MANAGER_KEYS = frozenset({"@manage"})
 # "Product Manager", "Account Manager": manager titles that manage no people.
 _NOT_PEOPLE_MANAGER = keys("product project program programme account success community office")
+# "Managed a team of 4", "led 6 engineers", "ניהלתי צוות": people managed, not a system.
+_PEOPLE_MANAGED_RE = re.compile(
+    r"\b(?:manag(?:ed|ing|e)|led|lead(?:ing)?|head(?:ed|ing)?|supervis(?:ed|ing))\s+"
+    r"(?:a\s+|the\s+)?(?:team|group|department|staff|\d+\s+\w+)|\bdirect reports\b|\bline manag"
+    r"|ניהלתי|ניהול צוות|ניהול של צוות|מנהל צוות|מנהלת צוות|ניהול \d+",
+    re.IGNORECASE,
+)
 _NOT_PEOPLE_MANAGER |= keys("מוצר מוצרים פרויקט פרויקטים לקוחות תיק")
 
 
@@ -69,15 +77,17 @@ def is_manager_title(title: str) -> bool:
     return bool(found & _MANAGER_KEYS) and not (found & _NOT_PEOPLE_MANAGER)
 
 
-def _has_management_evidence(cv: CV, rows: Sequence[Match]) -> bool:
+def _has_management_evidence(cv: CV, items: Sequence[Item], rows: Sequence[Match]) -> bool:
+    """A people-manager title, or CV evidence of managing people ("managed a team of 4"),
+    not of managing a system ("managing an LMS"); a gap answer that denies it outweighs."""
     if any(is_manager_title(exp.role) for exp in cv.experience):
         return True
+    if any(m.denied_by is not None and "@manage" in m.denied_by.topic for m in rows):
+        return False
     return any(
-        "@manage" in row.wanted
-        and row.alignment in ("STRONG", "MODERATE")
-        and row.denied_by is None
-        and any(item.source == "cv" and "@manage" in item.keys for item in row.items)
-        for row in rows
+        item.source == "cv" and _PEOPLE_MANAGED_RE.search(item.fact)
+        for item in items
+        if item.kind in ("achievement", "description", "summary")
     )
 
 
@@ -104,7 +114,12 @@ def _base(rows: Sequence[Match], extras: Sequence[Match]) -> float:
 
 
 def fit(
-    cv: CV, posting: JobPosting, rows: Sequence[Match], extras: Sequence[Match], write: Writer
+    cv: CV,
+    posting: JobPosting,
+    items: Sequence[Item],
+    rows: Sequence[Match],
+    extras: Sequence[Match],
+    write: Writer,
 ) -> Fit:
     score = _base(rows, extras)
     latest = latest_role(cv)
@@ -113,7 +128,7 @@ def fit(
     manager_step = level_step = career_change = False
     if latest is not None:
         role = plain(latest.role)
-        manager_step = is_manager_title(target) and not _has_management_evidence(cv, rows)
+        manager_step = is_manager_title(target) and not _has_management_evidence(cv, items, rows)
         past_level = max(title_level(exp.role) for exp in cv.experience)
         steps = title_level(target) - past_level
         level_step = steps > 0 and not manager_step
@@ -123,8 +138,10 @@ def fit(
         elif level_step:
             score -= STEP_PENALTY * min(steps, 2)
             notes.append(write("fit_step", role=role, target_role=target))
-        telling = keys(target) - _MANAGER_KEYS
-        career_change = not any(telling & keys(exp.role) for exp in cv.experience)
+        # A change of field: no past title shares a word with the target title or the lines.
+        field = keys(" ".join([target, *posting.requirements, *posting.responsibilities]))
+        field -= _MANAGER_KEYS
+        career_change = not any(field & keys(exp.role) for exp in cv.experience)
     if any(m.denied_by is not None and m.line.kind == "requirement" for m in rows):
         notes.append(write("fit_denied"))
     final = max(0, min(100, round(score)))

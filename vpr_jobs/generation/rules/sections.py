@@ -6,6 +6,7 @@ it before quoting and falls back to the next-best fact when a quote is spent.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from vpr_jobs.generation.rules.text import (
     terms,
 )
 from vpr_jobs.generation.rules.writer import Writer
-from vpr_jobs.schemas import CV, CitedText, JobPosting
+from vpr_jobs.schemas import CV, CitedText, GapResponse, JobPosting
 
 MAX_KEYWORDS = 20
 LONG_QUOTE_WORDS = 6  # quotes this long count against the repetition bound
@@ -68,7 +69,7 @@ def ranked_achievements(items: Sequence[Item], lines: Sequence[Line]) -> list[It
     scored = []
     for item in achievements:
         recent = 1 if item.recency == latest else 0
-        score = relevance.get(item.order, 0.0) + 0.45 * item.quantified + 0.05 * recent
+        score = relevance.get(item.order, 0.0) + 1.0 * item.quantified + 0.05 * recent
         scored.append((-score, item.order, item))
     return [entry[-1] for entry in sorted(scored, key=lambda e: e[:2])]
 
@@ -175,20 +176,31 @@ def differentiators(
     return out[:5]
 
 
-def keywords(posting: JobPosting, cv_keys: frozenset[str]) -> list[str]:
+def keywords(posting: JobPosting, backed: frozenset[str], source_words: set[str]) -> list[str]:
     """Whole terms of the posting that the candidate's sources back, as the posting writes
-    them. A Hebrew term keeps its whole word (a prefix letter is dropped only when what is
-    left is itself a word of the posting)."""
-    lines = [*posting.requirements, *posting.responsibilities, *posting.nice_to_have]
-    posting_words = {w for line in lines for w in re.findall(r"[\w&+#.'-]+", line)}
+    them: adjacent telling words stay together ("CI/CD", "causal inference", "ניהול צוות"),
+    an English responsibility's opening verb is no keyword, and a Hebrew prefix letter is
+    dropped only when what is left is a word of the sources."""
+    lines = [(line, False) for line in [*posting.requirements, *posting.nice_to_have]]
+    lines += [(line, True) for line in posting.responsibilities]
     seen: set[str] = set()
     out: list[str] = []
-    for line in lines:
-        for term in terms(line):
-            if term.weight < ANCHOR_WEIGHT or term.key not in cv_keys:
+    for line, is_duty in lines:
+        telling = [t for t in terms(line) if t.weight >= ANCHOR_WEIGHT]
+        if is_duty and telling and telling[0].start == 0 and not HEBREW_RE.search(line):
+            telling = telling[1:]
+        runs: list[list] = []
+        for term in telling:
+            joined = runs and _JOINER_RE.fullmatch(line[runs[-1][-1].end : term.start])
+            if joined and len(runs[-1]) < 3 and term.key in backed and runs[-1][-1].key in backed:
+                runs[-1].append(term)
+            else:
+                runs.append([term])
+        for run in runs:
+            if not all(t.key in backed for t in run):
                 continue
-            surface = _whole(line[term.start : term.end], posting_words)
-            dedupe = surface.casefold() if term.key.startswith("@") else term.key
+            surface = _whole(line[run[0].start : run[-1].end], source_words)
+            dedupe = surface.casefold()
             if dedupe in seen or not LETTER_RE.search(surface) or len(surface) < 2:
                 continue
             seen.add(dedupe)
@@ -196,23 +208,34 @@ def keywords(posting: JobPosting, cv_keys: frozenset[str]) -> list[str]:
     return out[:MAX_KEYWORDS]
 
 
-def _whole(surface: str, posting_words: set[str]) -> str:
+_JOINER_RE = re.compile(r"[\s/-]*")
+
+
+def _whole(surface: str, source_words: set[str]) -> str:
+    """A Hebrew term without its prefix letters when the bare word is a word of the sources."""
     if not HEBREW_RE.match(surface):
         return surface
+    head, _, rest = surface.partition(" ")
     for cut in (1, 2):
-        rest = surface[cut:]
-        if (
-            len(rest) >= 3
-            and all(ch in HE_PREFIXES for ch in surface[:cut])
-            and (rest in posting_words)
-        ):
-            return rest
+        bare = head[cut:]
+        if len(bare) >= 3 and all(ch in HE_PREFIXES for ch in head[:cut]) and bare in source_words:
+            return f"{bare} {rest}".strip()
     return surface
 
 
 def cv_keys(items: Sequence[Item]) -> frozenset[str]:
     """Every term the candidate's evidence backs (CV and gap answers that do not deny)."""
     return frozenset().union(*(item.keys for item in items)) if items else frozenset()
+
+
+def source_words(cv: CV, posting: JobPosting, gap_responses: Sequence[GapResponse]) -> set[str]:
+    """Every word of the sources, as written."""
+    text = json.dumps(
+        [cv.model_dump(mode="json"), posting.model_dump(mode="json")]
+        + [g.model_dump(mode="json") for g in gap_responses],
+        ensure_ascii=False,
+    )
+    return set(re.findall(r"[\w&+#.'-]+", text))
 
 
 def first_gap(rows: Sequence[Match]) -> str | None:

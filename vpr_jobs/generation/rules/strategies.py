@@ -54,7 +54,7 @@ class Strategist:
         """Bridge evidence as the report shows it: a quote while the budget allows."""
         shown = []
         for item in bridge:
-            if item.kind in ("achievement", "description"):
+            if item.kind in ("achievement", "description", "summary", "gap"):
                 if self.budget.ok(item.fact):
                     self.budget.take(item.fact)
                     shown.append(f'"{clip(item.fact, 160)}"')

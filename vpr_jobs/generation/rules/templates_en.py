@@ -113,7 +113,7 @@ EN: dict[str, str] = {
         "learning a new area fast."
     ),
     "mit_developing": (
-        'Lead with {bridge}, then explain the steps taken or planned to deepen "{req}".'
+        'Start from {bridge}, then explain the steps taken or planned to deepen "{req}".'
     ),
     "mit_nice": 'A nice-to-have: mention interest in "{req}" and any related exposure, without '
     "overstating it.",

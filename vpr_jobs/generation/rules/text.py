@@ -38,12 +38,14 @@ _FILLER_WORDS = (
     working basic deep must previous prior comfort comfortable similar equivalent etc record
     track hands-on""".split()
     + """יכולת יכולות גבוהה גבוה טובה טוב מצוינת מצוין מצויינת ידע היכרות הכרות חובה יתרון
-    שנות שנים שנה מוכח רבה רב רלוונטי תחום עבודה""".split()
+    שנות שנים שנה מוכח רבה רב רלוונטי תחום עבודה מעשי מעשית שליטה לפחות מלאה הבנה
+    מעמיקה מעמיק""".split()
 )
 # Words that say little about what is asked: they count, but cannot make a match alone.
 _LOW_WORDS = """improve improving improved new several various across ensure help support daily
     key closely partner partners run runs running own set target targets grow growth make
-    take get traffic high-traffic team teams שיפור חדש חדשים צוות צוותים""".split()
+    take get traffic high-traffic team teams שיפור חדש חדשים צוות צוותים תהליכי תהליכים
+    סביבת סביבה שוטפת מול""".split()
 LOW_WEIGHT = 0.3
 
 # Concepts fold synonyms, products of a category and Hebrew/English equivalents together.
@@ -59,8 +61,10 @@ manage: management | manage | manager | people management | line management |
     ניהולית | ניהול אנשים | ניהול צוות | כפיפים
 lead: lead | led | leadership | drive | drove | spearhead | הובלה | להוביל | הובלתי | הוביל |
     הובילה
-mentor: mentor | mentorship | mentoring | coach | coaching | חניכה | חונך | חונכת | ליווי
-admin: administer | administration | admin | ניהול מערכת
+mentor: mentor | mentorship | mentoring | coach | coaching | חניכה | חונך | חונכת | ליווי |
+    ליווי מקצועי
+admin: administer | administration | admin | system administrator | sysadmin | ניהול מערכת |
+    ניהול מערכות | מנהל מערכות | מנהלת מערכות
 analysis: analysis | analyze | analyse | analytical | analytics | analyst | ניתוח | ניתוחי |
     לנתח | אנליטית | אנליטי | אנליטיות | אנליזה
 need: need | needs | צרכי | צרכים | צורך | צורכי
@@ -90,7 +94,23 @@ coding: programming | coding | תכנות
 payment: payment | payout | billing | תשלום | תשלומים
 reliability: reliability | reliable | availability | uptime | sre | on-call | incident |
     incidents | אמינות | זמינות
-performance: performance | latency | p99 | p95 | throughput | response time | speed | faster |
+production: production | prod | ייצור | פרודקשן
+iac: infrastructure as code | iac | terraform | pulumi | cloudformation | תשתית כקוד
+monitoring: monitoring | observability | prometheus | grafana | datadog | alerting | ניטור
+deploy: deployment | deploy | release | פריסה | פריסות
+testing: testing | tests | test | qa | בדיקות
+cloud: cloud | aws | azure | gcp | ענן
+frontend: frontend | front end | front-end | פרונטאנד | צד לקוח
+accessibility: accessibility | a11y | wcag | נגישות
+close: month-end close | closing | סגירה | סגירת | סגירות
+budget: budget | budgeting | תקציב | תקציבי | תקציבית
+audit: audit | auditor | auditors | ביקורת | מבקרים
+quota: quota | מכסה
+deal: deal | deals | contract | contracts | עסקה | עסקאות
+research: discovery | user research | user interviews | interviews | מחקר משתמשים
+agile: agile | scrum | kanban | sprint | sprints | אג'ייל
+performance: web vitals | core web vitals | load time | bundle size | performance | latency |
+    p99 | p95 | throughput | response time | speed | faster |
     ביצועים | זמן תגובה
 """
 
@@ -188,11 +208,15 @@ def en_stem(word: str) -> str:
 def _he_key(word: str) -> str:
     """Strip up to two Hebrew one-letter prefixes (`HE_PREFIXES`) from long enough words.
 
-    Only words of five letters or more lose a prefix, so short roots stay whole.
+    Only words of five letters or more lose a prefix, so short roots stay whole. A final
+    feminine ת goes too ("מהנדסת" meets "מהנדס"): keys are compared, never shown.
     """
+    word = word.split("/")[0]  # "מהנדס/ת" is the word "מהנדס"
     for _ in range(2):
         if len(word) >= 5 and word[0] in HE_PREFIXES:
             word = word[1:]
+    if len(word) >= 5 and word.endswith("ת"):
+        word = word[:-1]
     return word
 
 

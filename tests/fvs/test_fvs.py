@@ -277,7 +277,7 @@ def test_result_is_json_serialisable() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert data["passed"] is False
     assert set(data) == {"passed", "violations", "warnings"}
-    assert set(data["violations"][0]) == {"tier", "check", "field", "value", "message"}
+    assert set(data["violations"][0]) == {"tier", "check", "field", "value", "message", "citation"}
     assert FVSResult.model_validate(data) == result
 
 
@@ -453,7 +453,7 @@ FAILING = [
     ("ld", "differentiators[0]", "Holds a B.A. from Harvard (2016)", "organisation", "Harvard"),
     ("ld", "executive_summary", "Noa Bar, Wix's L&D Team Lead, rebuilt onboarding.",
      "title", "L&D Team Lead"),
-    ("backend", "talking_points[4]", "Spent 6 years at Monday.com", "number", "6"),
+    ("backend", "talking_points[4]", "Spent 6 years at Monday.com", "tenure", "6"),
     ("backend", "executive_summary", "Daniel previously worked at Fiverr on payments.",
      "organisation", "Fiverr"),
     ("hebrew", "talking_points[4]", "נועה עבדה ב-Google מאז 2021", "organisation", "Google"),

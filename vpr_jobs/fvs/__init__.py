@@ -24,6 +24,7 @@ titles, degrees), `hebrew` (prefixes, number words, Hebrew vocabulary), `languag
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from vpr_jobs.fvs.checks_credentials import _check_certifications, _check_degrees
 from vpr_jobs.fvs.checks_names import _check_organisations, _check_titles
@@ -66,10 +67,11 @@ def verify(
     """
     src = _build_sources(cv, posting, gap_responses, document.generated_at.date())
     src.numbers.add(_key(document.fit_score))  # The report may quote its own score.
+    src.fit_score = float(document.fit_score)
     out = _Collector()
     _check_identity(document, src, out)
     for raw in iter_text_fields(document):
-        tf = TextField(raw.path, _mask_source_quotes(raw.text, src), raw.kind)
+        tf = replace(raw, text=_mask_source_quotes(raw.text, src))
         if not tf.text.strip():
             continue
         checks = _CHECKS_BY_KIND[tf.kind]

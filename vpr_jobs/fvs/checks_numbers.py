@@ -1,10 +1,18 @@
-"""TODO."""
+"""Numbers, years, tenures and multipliers, each bound to what it is about.
+
+A figure is not true because some source holds it somewhere: in a cited claim it must come from
+the cited items (and the roles their achievements sit under); in an uncited claim a figure next
+to an employer must come from that employer's roles, a year there must fall in that role's
+period, a tenure is checked only against the dates, and a posting's figures may describe the
+role or the company but are never the candidate's."""
 
 from __future__ import annotations
 
 import re
 
 from vpr_jobs.fvs.claims import TextField
+from vpr_jobs.fvs.facts import Role, spans_in_years, tenure_fits, topic_words
+from vpr_jobs.fvs.measures import Quantity, amount_fits, ratio_fits, read_quantities
 from vpr_jobs.fvs.quantities import _DISCOURSE_NOUNS, _extract_numbers
 from vpr_jobs.fvs.result import _Collector
 from vpr_jobs.fvs.sources import _Sources
@@ -30,29 +38,305 @@ def _check_numbers(tf: TextField, words: _Words, src: _Sources, out: _Collector)
     text = tf.text
     if words.any_folded(_PLAN_KEYS) or _DIGIT_RE.search(text):
         text = _PLAN_RE.sub(lambda m: " " * len(m.group(0)), text)
-    for n in _extract_numbers(
+    mentions = _extract_numbers(
         text, words=True, include_one=False, runs=words if text.isascii() else None
-    ):
-        if n.is_year:
-            if int(min(n.values)) not in src.years:
-                out.add(
-                    "IMMUTABLE",
-                    "year",
+    )
+    quantities = read_quantities(text, mentions)
+    if not quantities:
+        return
+    claim = _Claim(tf, text, src)
+    for q in quantities:
+        if tf.kind == "posting_quote":
+            _check_quote(q, claim, out)
+        elif q.kind == "year":
+            _check_year(q, claim, out)
+        elif q.kind == "tenure":
+            _check_tenure(q, claim, out)
+        elif q.kind in ("multiplier", "vague"):
+            _check_rate(q, claim, out)
+        elif not _structural(q, text, src):
+            _check_amount(q, claim, out)
+
+
+class _Claim:
+    """A text field with what it cites and who it is about, for the checks below."""
+
+    def __init__(self, tf: TextField, text: str, src: _Sources) -> None:
+        assert src.catalogue is not None and src.facts is not None
+        self.tf, self.text, self.src, self.facts = tf, text, src, src.facts
+        known = [i for i in tf.citations if i in src.catalogue]
+        self.cited = known
+        context = [item.id for item in src.catalogue.with_context(known)]
+        self.context = [i for i in context if i in src.facts.items]
+        self.candidate_context = [i for i in self.context if i in set(src.candidate_ids)]
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        starts = [m.end() for m in _SENTENCE_END_RE.finditer(self.text, 0, pos)]
+        start = starts[-1] if starts else 0
+        end_m = _SENTENCE_END_RE.search(self.text, pos)
+        return start, end_m.start() if end_m else len(self.text)
+
+    def employer(self, pos: int) -> str | None:
+        """The CV employer the figure at `pos` is said of: one named in its clause (the
+        nearest before it, else the first after it), else the nearest before it in its
+        sentence, else the first after it."""
+        start, end = self.sentence(pos)
+        cuts = [m.end() for m in _CLAUSE_RE.finditer(self.text, start, pos)]
+        clause_start = cuts[-1] if cuts else start
+        after_cut = _CLAUSE_RE.search(self.text, pos, end)
+        clause_end = after_cut.start() if after_cut else end
+        spans = [(clause_start, clause_end)]
+        if self.text.isascii():  # Hebrew prose may name an employer FVS cannot read.
+            spans.append((start, end))
+        for lo, hi in spans:
+            found = self._nearest(pos, lo, hi)
+            if found:
+                return found
+        return None
+
+    def _nearest(self, pos: int, start: int, end: int) -> str | None:
+        before: tuple[int, str] | None = None
+        after: tuple[int, str] | None = None
+        for regex, company in self.src.employers:
+            for m in regex.finditer(self.text, start, end):
+                if m.end() <= pos and (before is None or m.end() > before[0]):
+                    before = (m.end(), company)
+                elif m.start() >= pos and (after is None or m.start() < after[0]):
+                    after = (m.start(), company)
+        chosen = before or after
+        return chosen[1] if chosen else None
+
+    def about_role(self, pos: int) -> bool:
+        """Whether the sentence speaks of the target role or company."""
+        start, end = self.sentence(pos)
+        cue = self.src.role_cue
+        return self.tf.kind == "gap" or bool(cue and cue.search(self.text, start, end))
+
+    def ids_of(self, company: str) -> list[str]:
+        roles = [r.id for r in self.facts.roles if r.company == company]
+        return [i for i in self.facts.items if i in roles or i.split(".ach.")[0] in roles]
+
+    def roles_of(self, company: str) -> list[Role]:
+        return [r for r in self.facts.roles if r.company == company]
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|\n")
+_CLAUSE_RE = re.compile(
+    r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])", re.IGNORECASE
+)
+# Words after a number that make it the report's own structure, not a claim.
+_COUNT_NOUNS = re.compile(
+    r"\s*(?:[\w-]+\s+)?(?:roles?|positions?|employers?|companies|organi[sz]ations|jobs|תפקידים|חברות)\b",
+    re.IGNORECASE,
+)
+_FIT_RE = re.compile(r"fit|score|match|התאמה|ציון", re.IGNORECASE)
+
+
+def _structural(q: Quantity, text: str, src: _Sources) -> bool:
+    """Figures that are the prose's own structure: "three reasons", the fit score, "two
+    roles" (the number of roles in the CV)."""
+    if q.is_word:
+        following = re.findall(r"[A-Za-z']+", text[q.end :])[:2]
+        first = following[0].casefold() if following else ""
+        if first in _DISCOURSE_NOUNS and (
+            first not in _ADJECTIVES or any(w.casefold() in _DISCOURSE_NOUNS for w in following[1:])
+        ):
+            return True
+    value = min(q.values)
+    if value == src.fit_score and _FIT_RE.search(text):
+        return True
+    cv = src.cv
+    counts = {len(cv.experience), len({e.company for e in cv.experience})}
+    return value in counts and bool(_COUNT_NOUNS.match(text, q.end))
+
+
+_ADJECTIVES = {"key", "main", "core", "clear", "distinct"}
+
+
+def _fits(q: Quantity, values: set[float]) -> bool:
+    return any(amount_fits(c, v, q.hedge) for c in q.values for v in values)
+
+
+def _where(q: Quantity, claim: _Claim) -> list[str]:
+    """The candidate items that state the figure."""
+    return [i for i in claim.src.candidate_ids if _fits(q, claim.facts.items[i].values)]
+
+
+def _check_amount(q: Quantity, claim: _Claim, out: _Collector) -> None:
+    tf, src = claim.tf, claim.src
+    holders = _where(q, claim)
+    if holders:
+        if claim.candidate_context:
+            if not set(holders) & set(claim.candidate_context):
+                out.violation(
+                    "citation",
                     tf.path,
-                    n.text,
-                    f"year {n.text} is not in the CV dates, the gap answers or the posting",
+                    q.text,
+                    f"{q.text!r} is not in the cited {_ids(claim.cited)}; it comes from "
+                    f"{_ids(holders)}",
+                    citation=claim.cited[0] if claim.cited else None,
                 )
-            continue
-        if n.values & src.numbers:
-            continue
-        if n.is_word:
-            following = re.findall(r"[A-Za-z']+", text[n.end :])[:2]
-            if any(w.casefold() in _DISCOURSE_NOUNS for w in following):
-                continue
-        out.add(
-            "IMMUTABLE",
+            return
+        company = claim.employer(q.start)
+        if company is not None:
+            allowed = set(claim.ids_of(company)) | {
+                i for i in holders if not i.startswith("cv.exp.")
+            }
+            if not allowed & set(holders):
+                out.violation(
+                    "number",
+                    tf.path,
+                    q.text,
+                    f"{q.text!r} is said of {company}, but the sources give it for {_ids(holders)}",
+                )
+            return
+        _check_topic(q, claim, holders, out)
+        return
+    if _fits(q, src.posting_values):
+        if not claim.about_role(q.start):
+            out.violation(
+                "posting_figure",
+                tf.path,
+                q.text,
+                f"{q.text!r} is a figure of the job posting, claimed here as the candidate's",
+            )
+        return
+    why = "an inflated or invented figure" if q.hedge == "" else f"a hedge ({q.hedge}) too far"
+    out.violation(
+        "number",
+        tf.path,
+        q.text,
+        f"number {q.text!r} cannot be traced to the CV or the gap answers ({why})",
+    )
+
+
+def _check_topic(q: Quantity, claim: _Claim, holders: list[str], out: _Collector) -> None:
+    """An uncited figure must sit in a sentence about the item that states it: 35 % from a
+    cost saving attached to a latency cut is a moved metric."""
+    start, end = claim.sentence(q.start)
+    window = topic_words(claim.text[max(start, q.start - 80) : min(end, q.end + 80)])
+    if len(window) < 2:
+        return
+    items = claim.facts.items
+    best_id, best = max(
+        ((i, len(window & items[i].words)) for i in claim.src.candidate_ids),
+        key=lambda pair: pair[1],
+    )
+    held = max(len(window & items[i].words) for i in holders)
+    if best >= 3 and held == 0 and best_id not in holders:
+        out.violation(
             "number",
-            tf.path,
-            n.text,
-            f"number {n.text!r} cannot be traced to the CV, the gap answers or the posting",
+            claim.tf.path,
+            q.text,
+            f"{q.text!r} is attached to what {best_id} describes, but it comes from "
+            f"{_ids(holders)}",
         )
+
+
+def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
+    tf, src = claim.tf, claim.src
+    year = int(min(q.values))
+    if year not in src.years:
+        out.violation(
+            "year",
+            tf.path,
+            q.text,
+            f"year {q.text} is not in the CV dates, the gap answers or the posting",
+        )
+        return
+    company = claim.employer(q.start)
+    if company is not None:
+        roles = claim.roles_of(company)
+        if not any(year in r.years for r in roles):
+            periods = ", ".join(f"{r.start // 12}-{r.end // 12}" for r in roles)
+            out.violation(
+                "period",
+                tf.path,
+                q.text,
+                f"{q.text} is not within the dates of {company} ({periods})",
+            )
+        return
+    if claim.candidate_context:
+        facts = claim.facts
+        allowed = set().union(*(facts.items[i].years for i in claim.candidate_context))
+        for role in facts.roles:
+            if role.id in claim.candidate_context:
+                allowed |= set(role.years)
+        if year not in allowed and not claim.about_role(q.start):
+            out.violation(
+                "citation",
+                tf.path,
+                q.text,
+                f"{q.text} is not a date of the cited {_ids(claim.cited)}",
+                citation=claim.cited[0] if claim.cited else None,
+            )
+        return
+    candidate_years = set().union(*(claim.facts.items[i].years for i in src.candidate_ids))
+    candidate_years |= {y for r in claim.facts.roles for y in r.years}
+    if year not in candidate_years and not claim.about_role(q.start):
+        out.violation(
+            "posting_figure",
+            tf.path,
+            q.text,
+            f"{q.text} is a date of the job posting, claimed here as the candidate's",
+        )
+
+
+def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
+    facts = claim.facts
+    company = claim.employer(q.start)
+    roles = claim.roles_of(company) if company else facts.roles
+    spans = spans_in_years(roles)
+    if any(tenure_fits(v, spans, q.hedge, q.months) for v in q.values):
+        return
+    stated = [t for t, months in claim.src.stated_tenures if months == q.months]
+    if any(amount_fits(c, v, q.hedge) for c in q.values for v in stated):
+        return
+    if claim.about_role(q.start) and _fits(q, claim.src.posting_values):
+        return  # "the role asks for 5+ years"
+    where = f"at {company}" if company else "in the CV dates"
+    out.violation(
+        "tenure",
+        claim.tf.path,
+        q.text,
+        f"tenure {q.text!r} is not what the dates give {where}",
+    )
+
+
+def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
+    """Multipliers need a source ratio; vague amounts a source value in their range."""
+    ids = claim.candidate_context or claim.src.candidate_ids
+    items = claim.facts.items
+    if q.kind == "multiplier":
+        ratios = set().union(*(items[i].ratios for i in ids))
+        if any(ratio_fits(min(q.values), r, q.hedge) for r in ratios):
+            return
+        why = f"no source gives a change of {min(q.values):g}x"
+    else:
+        values = set().union(*(items[i].values for i in ids))
+        if any(q.low <= v <= q.high * 2 for v in values):
+            return
+        if claim.about_role(q.start) and any(q.low <= v for v in claim.src.posting_values):
+            return
+        why = f"no source gives an amount in that range ({q.low:g}-{q.high:g})"
+    out.violation("quantity", claim.tf.path, q.text, f"{q.text!r}: {why}")
+
+
+def _check_quote(q: Quantity, claim: _Claim, out: _Collector) -> None:
+    """A requirement quoted from the posting: its figures must be somewhere in the sources."""
+    src = claim.src
+    values = set(src.numbers) | src.candidate_values | src.posting_values
+    if q.kind == "year" and int(min(q.values)) in src.years:
+        return
+    if q.kind in ("multiplier", "vague") or _fits(q, values):
+        return
+    out.violation(
+        "number",
+        claim.tf.path,
+        q.text,
+        f"number {q.text!r} cannot be traced to the CV, the gap answers or the posting",
+    )
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(ids[:3]) + (" ..." if len(ids) > 3 else "")

@@ -1,4 +1,9 @@
-"""TODO."""
+"""Quantities in text: digits, spelled numbers (English via text2num, Hebrew via a table),
+scales and currencies, ranges that share one scale word, and what a source lets a writer derive.
+
+Reading claims (hedges, multipliers, vague amounts, tenures) is `measures.py`'s job; this module
+only says which values a piece of text states.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from text_to_num import text2num
+
+from vpr_jobs.fvs import hebrew
 from vpr_jobs.fvs.text import _DIGIT_RE, _may_contain_folded, _Words
 from vpr_jobs.schemas import CV
 
@@ -26,6 +34,7 @@ class NumberMention:
     is_word: bool
     start: int
     end: int
+    scale: float = 1.0  # the scale word written after it ("million"), 1 when none
 
 
 # fmt: off
@@ -54,14 +63,15 @@ _TENS = {
     "eighty": 80, "ninety": 90,
 }
 # fmt: on
+_NUMBER_WORD = "|".join([*_TENS, *_UNITS, "hundred", "thousand", "million", "billion"])
+# A run of number words ("two hundred and fifty", "twelve", "forty-two", "a thousand");
+# text2num reads its value.
 _WORD_NUMBER_RE = re.compile(
-    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[-\s](?P<tu>" + "|".join(_UNITS) + r"))?"
-    r"|(?P<unit>" + "|".join(_UNITS) + r"))"
-    r"(?:\s(?P<wscale>thousand|million|billion))?\b",
-    re.IGNORECASE,
+    rf"\b(?:(?i:an?)[ \t]+(?=(?i:hundred|thousand|million)\b))?(?i:(?:{_NUMBER_WORD}))"
+    rf"(?:(?:[ \t]+(?i:and)[ \t]+|[ \t-]+)(?i:(?:{_NUMBER_WORD}))\b)*\b"
 )
 # Every match of `_WORD_NUMBER_RE` starts with one of these words as a whole letter run.
-_NUMBER_WORD_KEYS = frozenset(_UNITS) | frozenset(_TENS)
+_NUMBER_WORD_KEYS = frozenset(_UNITS) | frozenset(_TENS) | {"a", "an"}
 # "three reasons", "two key strengths": structure of the prose, not a claim about the candidate.
 _DISCOURSE_NOUNS = {
     "reasons",
@@ -87,7 +97,6 @@ _DISCOURSE_NOUNS = {
     "core",
     "clear",
     "distinct",
-    "of",
     "stand",
 }
 
@@ -140,26 +149,60 @@ def _extract_numbers(
                 False,
                 m.start(),
                 m.end(),
+                _SCALES[scale_word] if scale_word else 1.0,
             )
         )
     if words and (
         runs.any_folded(_NUMBER_WORD_KEYS) if runs else _may_contain_folded(text, _NUMBER_WORD_KEYS)
     ):
         for m in _WORD_NUMBER_RE.finditer(text):
-            if m.group("unit"):
-                value = float(_UNITS[_number_word(m.group("unit"))])
-            else:
-                value = float(_TENS[_number_word(m.group("tens"))])
-                if m.group("tu"):
-                    value += _UNITS[_number_word(m.group("tu"))]
-            if value == 1 and not include_one:
+            value = _word_value(m.group(0))
+            if value is None or (value == 1 and not include_one):
                 continue
-            if m.group("wscale"):
-                value *= _SCALES[m.group("wscale").casefold()]
+            scale = _word_scale(m.group(0))
             found.append(
-                NumberMention(m.group(0), frozenset({_key(value)}), False, True, m.start(), m.end())
+                NumberMention(
+                    m.group(0), frozenset({_key(value)}), False, True, m.start(), m.end(), scale
+                )
             )
-    return sorted(found, key=lambda n: n.start)
+    if not text.isascii() and hebrew.has_hebrew(text):
+        for value, start, end, raw in hebrew.number_words(text):
+            if value != 1 or include_one:
+                found.append(NumberMention(raw, frozenset({_key(value)}), False, True, start, end))
+    found.sort(key=lambda n: n.start)
+    return _share_scales(text, found)
+
+
+def _word_value(run: str) -> float | None:
+    """The value of a run of English number words ("two hundred and fifty" 250)."""
+    words = _number_word(run).replace("-", " ").split()
+    if words and words[0] in {"a", "an"}:
+        words[0] = "one"
+    try:
+        return float(text2num(" ".join(w for w in words if w != "and"), "en"))
+    except ValueError:
+        head = words[0]
+        return float(_UNITS.get(head) or _TENS.get(head) or 0) or None
+
+
+def _word_scale(run: str) -> float:
+    last = _number_word(run).split()[-1]
+    return _SCALES.get(last, 1.0) if last in {"thousand", "million", "billion"} else 1.0
+
+
+# "from 3 to 11 million", "between 2 and 5 thousand", "3-11M": the scale word is shared.
+_RANGE_GAP_RE = re.compile(r"\s*(?:to|and|-|\u2013|\u2014)\s*[$\u20ac\u00a3\u20aa]?\s*")
+
+
+def _share_scales(text: str, found: list[NumberMention]) -> list[NumberMention]:
+    out = list(found)
+    for i, (first, second) in enumerate(itertools.pairwise(found)):
+        if first.scale != 1.0 or second.scale == 1.0 or first.is_year:
+            continue
+        if _RANGE_GAP_RE.fullmatch(text[first.end : second.start]):
+            shared = {_key(v * second.scale) for v in first.values}
+            out[i] = replace(first, values=first.values | shared, scale=second.scale)
+    return out
 
 
 _CHANGE_RE = re.compile(

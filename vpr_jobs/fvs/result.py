@@ -1,4 +1,4 @@
-"""TODO."""
+"""What FVS returns: findings (which claim, which citation, why) and the verdict."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ Check = Literal[
     "identity",
     "organisation",
     "year",
+    "period",
     "number",
+    "tenure",
+    "quantity",
+    "posting_figure",
+    "citation",
+    "seniority",
+    "language",
     "title",
     "degree",
     "certification",
@@ -27,7 +34,9 @@ FieldKind = Literal["claim", "posting_quote", "gap", "mitigation"]
 
 
 class Finding(BaseModel):
-    """One problem: `field` is a path into the document, `value` the offending fragment."""
+    """One problem: `field` is a path into the document, `value` the offending fragment,
+    `citation` the catalogue id the claim cites that the problem is about (if any), `message`
+    the reason in an operator's words."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -36,6 +45,7 @@ class Finding(BaseModel):
     field: str
     value: str
     message: str
+    citation: str | None = None
 
 
 class FVSResult(BaseModel):
@@ -56,10 +66,30 @@ class _Collector:
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, str, str, str]] = set()
 
-    def add(self, tier: Tier, check: Check, path: str, value: str, message: str) -> None:
+    def add(
+        self,
+        tier: Tier,
+        check: Check,
+        path: str,
+        value: str,
+        message: str,
+        citation: str | None = None,
+    ) -> None:
         key = (tier, check, path, _fold(value))
         if key not in self._seen:
             self._seen.add(key)
             self.findings.append(
-                Finding(tier=tier, check=check, field=path, value=value, message=message)
+                Finding(
+                    tier=tier,
+                    check=check,
+                    field=path,
+                    value=value,
+                    message=message,
+                    citation=citation,
+                )
             )
+
+    def violation(
+        self, check: Check, path: str, value: str, message: str, citation: str | None = None
+    ) -> None:
+        self.add("IMMUTABLE", check, path, value, message, citation)

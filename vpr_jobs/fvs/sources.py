@@ -1,4 +1,5 @@
-"""TODO."""
+"""The sources digested once per verification: the catalogue and its per-item facts, every
+value and year, employers and their patterns, names, certifications and degrees."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from vpr_jobs.catalogue import Catalogue, build_catalogue
+from vpr_jobs.fvs.facts import Facts, build_facts, employer_patterns
+from vpr_jobs.fvs.measures import read_quantities
 from vpr_jobs.fvs.names import _degree_key, _degrees_in, _initials, _org_tokens
 from vpr_jobs.fvs.quantities import (
     _NUMBER_WORD_KEYS,
@@ -52,6 +56,16 @@ class _Sources:
     skill_text: str = ""
     org_acronyms: frozenset[str] = frozenset()
     cv_degrees: list[tuple[str, Education]] = field(default_factory=list)
+    catalogue: Catalogue | None = None
+    facts: Facts | None = None
+    employers: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    candidate_ids: list[str] = field(default_factory=list)
+    posting_ids: list[str] = field(default_factory=list)
+    candidate_values: set[float] = field(default_factory=set)
+    posting_values: set[float] = field(default_factory=set)
+    stated_tenures: list[tuple[float, bool]] = field(default_factory=list)
+    role_cue: re.Pattern[str] | None = None
+    fit_score: float = -1.0
     # Answers already computed for this verification (the same names recur across fields).
     name_occurs: dict[str, bool] = field(default_factory=dict)
     skill_known: dict[str, bool] = field(default_factory=dict)
@@ -147,7 +161,38 @@ def _build_sources(
     for edu in cv.education:
         keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
         src.cv_degrees += [(key, edu) for key in keys if key]
+    _digest_items(src, gap_responses, today)
     return src
+
+
+# Words by which a sentence speaks of the target role or company, not of the candidate.
+_ROLE_CUES = (
+    r"the role|this role|the position|this position|the team|the company|the posting|the job"
+    r"|you will|the hiring|the group|the division|the platform team|its |their |they |the org"
+    r"|התפקיד|הצוות|החברה|המשרה|בחטיבה|החטיבה|הארגון|צוות הפלטפורמה|המחלקה"
+)
+
+
+def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: date) -> None:
+    """The catalogue view: which item says what (the binding checks need it)."""
+    catalogue = build_catalogue(src.cv, src.posting, gap_responses)
+    facts = build_facts(catalogue, today)
+    src.catalogue, src.facts = catalogue, facts
+    src.employers = employer_patterns(facts.roles)
+    for item in catalogue:
+        ids, values = (
+            (src.candidate_ids, src.candidate_values)
+            if item.owner == "candidate"
+            else (src.posting_ids, src.posting_values)
+        )
+        ids.append(item.id)
+        values |= facts.items[item.id].values
+        if item.owner == "candidate" and item.kind != "experience":
+            for q in read_quantities(item.text):
+                if q.kind == "tenure":
+                    src.stated_tenures += [(v, q.months) for v in q.values]
+    company = re.escape(src.posting.company_name)
+    src.role_cue = re.compile(rf"(?:{_ROLE_CUES}|{company})", re.IGNORECASE)
 
 
 def _name_in_sources(phrase: str, src: _Sources) -> bool:

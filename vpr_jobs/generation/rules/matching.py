@@ -29,7 +29,6 @@ from vpr_jobs.generation.rules.retrieval import Candidate, Retriever
 from vpr_jobs.generation.rules.text import (
     ANCHOR_WEIGHT,
     OR_RE,
-    RELATED,
     YEARS_EN_RE,
     YEARS_HE_RE,
     coverage,
@@ -54,6 +53,10 @@ _DENIAL_RE = re.compile(
     r"little|yet)\b|(?:^|\s)(?:אין|לא|טרם|ללא|בלי|רק|עדיין)(?:\s|$)",
     re.IGNORECASE,
 )
+
+
+# Asked about the first, answered with the second: a smaller scope, not the thing itself.
+_ADJACENT_SCOPE = {"@manage": frozenset({"@mentor", "@lead"})}
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,9 @@ def qualifies(item: Item) -> bool:
         return True
     answer = keys(item.fact)
     return any(
-        key.startswith("@") and key not in answer and RELATED.get(key, frozenset()) & answer
-        for key in item.topic
+        key not in answer and bool(adjacent & answer)
+        for key, adjacent in _ADJACENT_SCOPE.items()
+        if key in item.topic
     )
 
 
@@ -159,12 +163,18 @@ class Matcher:
         self._variant = 0
 
     def match_all(self, lines: Sequence[Line]) -> list[Match]:
-        """Lines with the clearest evidence choose first; the result keeps posting order."""
+        """Lines with the fewest good pieces of evidence choose first (then the clearest), so
+        a result that fits several lines goes where nothing else would; the result keeps
+        posting order."""
         plans = [(line, self._parts(line)) for line in lines]
-        order = sorted(
-            range(len(plans)),
-            key=lambda i: (-max((c[0].coverage for _, c in plans[i][1] if c), default=0.0), i),
-        )
+
+        def scarcity(index: int) -> tuple[int, float, int]:
+            candidates = [c for _, found in plans[index][1] for c in found]
+            good = {c.item.order for c in candidates if c.coverage * c.item.weight >= MODERATE_AT}
+            best = max((c.coverage for c in candidates), default=0.0)
+            return (len(good) if good else 99, -best, index)
+
+        order = sorted(range(len(plans)), key=scarcity)
         found: dict[int, Match] = {}
         for index in order:
             found[index] = self._match_line(*plans[index])
@@ -216,9 +226,14 @@ class Matcher:
     ) -> Match:
         """Best free piece of evidence, plus a second one that covers what the first misses."""
         free = [c for c in candidates if self.uses[c.item.order] < MAX_USES]
-        # A self-reported answer is checked separately (_apply_denial); as plain evidence it
-        # only counts when it does not deny.
-        free = [c for c in free if c.item.kind != "gap" or not qualifies(c.item)]
+        # An answer that denies or qualifies this line is handled by _apply_denial; it is
+        # evidence only for lines its question is not about.
+        telling = {k for k, w in wanted.items() if w >= ANCHOR_WEIGHT}
+        free = [
+            c
+            for c in free
+            if c.item.kind != "gap" or not (qualifies(c.item) and c.item.topic & telling)
+        ]
         if not free:
             return Match(line, wanted)
         primary = free[0]

@@ -20,7 +20,7 @@ from vpr_jobs.generation.rules.text import coverage
 # How the final rank mixes relevance (coverage of the line, BM25) and impact.
 COVERAGE_SHARE = 0.5
 BM25_SHARE = 0.3
-QUANTIFIED_BONUS = 0.12
+QUANTIFIED_BONUS = 0.2
 RECENCY_BONUS = 0.08
 
 
@@ -37,7 +37,11 @@ class Retriever:
 
     def __init__(self, items: Sequence[Item]) -> None:
         self.items = list(items)
-        self._index = BM25Okapi([list(item.tokens) for item in self.items]) if self.items else None
+        self._index = (
+            BM25Okapi([list(item.tokens) for item in self.items], k1=1.2, b=0.3)
+            if self.items
+            else None
+        )
         starts = [item.recency for item in self.items if item.recency]
         self._oldest = min(starts, default=0)
         self._span = max(1, max(starts, default=0) - self._oldest)

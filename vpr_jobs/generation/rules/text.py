@@ -112,6 +112,8 @@ agile: agile | scrum | kanban | sprint | sprints | אג'ייל
 performance: web vitals | core web vitals | load time | bundle size | performance | latency |
     p99 | p95 | throughput | response time | speed | faster |
     ביצועים | זמן תגובה
+data: data | נתונים | דאטה
+communication: communication | presentation | תקשורת | הצגה
 """
 
 

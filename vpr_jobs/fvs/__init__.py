@@ -31,6 +31,7 @@ from vpr_jobs.fvs.checks_names import _check_organisations, _check_titles
 from vpr_jobs.fvs.checks_numbers import _check_numbers
 from vpr_jobs.fvs.checks_skills import _check_identity, _check_skills, _check_style
 from vpr_jobs.fvs.claims import _CHECKS_BY_KIND, TextField, iter_text_fields
+from vpr_jobs.fvs.languages import check_languages
 from vpr_jobs.fvs.names import org_matches, title_matches
 from vpr_jobs.fvs.quantities import NumberMention, _key, extract_numbers
 from vpr_jobs.fvs.result import Finding, FVSResult, _Collector
@@ -86,6 +87,8 @@ def verify(
             _check_degrees(tf, words, src, out)
         if "certification" in checks:
             _check_certifications(tf, words, src, out)
+        if "language" in checks:
+            check_languages(tf, src.cv_levels, out)
         if "skill" in checks:
             _check_skills(tf, words, src, out)
         if "style" in checks:

@@ -1,4 +1,5 @@
-"""TODO."""
+"""Degrees and certifications: the exact credential the CV lists (CKA is not CKAD, an AWS
+Associate is not a Professional), the field of study, the institution."""
 
 from __future__ import annotations
 
@@ -73,7 +74,15 @@ _CERT_NAMED_RES = (
         rf"(?:(?i:an?|the)[ \t]+)?(?P<name>{_RUN})"
     ),
     re.compile(
-        r"(?<![\w-])(?P<name>" + "|".join(map(re.escape, _KNOWN_CERT_ACRONYMS)) + r")(?![\w-])"
+        r"(?<![A-Za-z0-9_-])(?<![A-Za-z0-9]-)(?P<name>"
+        + "|".join(map(re.escape, _KNOWN_CERT_ACRONYMS))
+        + r")(?![\w-])"
+    ),
+    # Cloud certifications by level: "AWS Solutions Architect – Professional".
+    re.compile(
+        r"(?P<name>(?:AWS|Azure|Google Cloud|GCP)(?:[ \t]+Certified)?(?:[ \t]+[A-Z][\w-]*){1,4}"
+        r"(?:[ \t]*[\u2013\u2014-][ \t]*|[ \t]+)"
+        r"(?:Associate|Professional|Specialty|Expert|Fundamentals|Practitioner))\b"
     ),
 )
 _CERT_GENERIC_RE = re.compile(rf"(?<![\w-]){_CERT_WORD}(?![\w-])")
@@ -83,7 +92,8 @@ _CERT_WORD_KEYS = frozenset(
     {"certified", "certification", "certificate", "accredited", "accreditation"}
 )
 _CERT_ACRONYM_KEYS = frozenset(_LETTER_RUN_RE.findall(" ".join(_KNOWN_CERT_ACRONYMS)))
-_CERT_FILLER = {"certified", "certification", "certificate", "professional", "accredited"}
+_CLOUD_KEYS = frozenset({"AWS", "Azure", "Google", "GCP"})
+_CERT_FILLER = {"certified", "certification", "certificate", "accredited"}
 
 
 def _cert_known(name: str, src: _Sources) -> bool:
@@ -97,23 +107,26 @@ def _cert_known(name: str, src: _Sources) -> bool:
 
 def _check_certifications(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
     worded = words.any_folded(_CERT_WORD_KEYS)
-    if not (worded or words.any_cased(_CERT_ACRONYM_KEYS)):
+    if not (worded or words.any_cased(_CERT_ACRONYM_KEYS | _CLOUD_KEYS)):
         return
     named = False
     for regex in _CERT_NAMED_RES if worded else _CERT_NAMED_RES[2:]:
+        if regex is _CERT_NAMED_RES[3] and "A" not in tf.text and "G" not in tf.text:
+            continue
         for m in regex.finditer(tf.text):
-            name = _clean_name(m.group("name"))
-            if _degree_key(name) in {"ba", "ma", "bsc", "msc", "mba", "phd"}:
-                continue
-            named = True
-            if not _cert_known(name, src):
-                out.add(
-                    "IMMUTABLE",
-                    "certification",
-                    tf.path,
-                    name,
-                    f"certification {name!r} is not in the CV",
-                )
+            for name in re.split(r"\s+and\s+|,\s*|\s*/\s*", _clean_name(m.group("name"))):
+                name = _clean_name(name)
+                if not name or _degree_key(name) in {"ba", "ma", "bsc", "msc", "mba", "phd"}:
+                    continue
+                named = True
+                if not _cert_known(name, src):
+                    out.violation(
+                        "certification",
+                        tf.path,
+                        name,
+                        f"certification {name!r} is not in the CV (the CV lists "
+                        f"{', '.join(c.name for c in src.cv.certifications) or 'none'})",
+                    )
     generic = _CERT_GENERIC_RE.search(tf.text) if worded else None
     if generic and not named and not src.cv.certifications:
         out.add(

@@ -188,6 +188,17 @@ _POSSESSIVE_TITLE_RE = re.compile(
 _AT_ORG_RE = re.compile(rf"[ \t]+(?:(?i:at|with)[ \t]+(?:(?i:the)[ \t]+)?|{_HE_AT})(?P<org>{_RUN})")
 
 
+_NOT_TITLE_WORDS = (
+    r"is|was|a|an|the|as|and|her|his|their|who|now|has|had|been|became|of|for|to|with|by|in"
+    r"|on|from|that|she|he|they|worked|joined|also|then|later|most|recently|currently"
+)
+_LOWER_AT_RE = re.compile(
+    rf"(?<![\w-])(?P<title>(?:(?!(?:{_NOT_TITLE_WORDS})\b)[a-z][a-z&/-]*[ \t]+){{0,3}}"
+    r"(?:" + "|".join(sorted(_TITLE_HEADS, key=len, reverse=True)) + r"))"
+    rf"[ \t]+(?:at|with)[ \t]+(?:the[ \t]+)?(?P<org>{_RUN})"
+)
+
+
 def _has_title_head(title: str) -> bool:
     return any(w in _TITLE_HEADS for w in re.split(r"[^\w-]+", _fold(title)))
 
@@ -218,6 +229,10 @@ def _title_candidates(text: str, words: _Words) -> Iterator[tuple[str, str, str 
         if at and m.start() not in seen and _has_title_head(m.group(0)):
             seen.add(m.start())
             yield m.group(0), "", at.group("org")
+    for m in _LOWER_AT_RE.finditer(text) if at_cue else ():  # "lead backend engineer at X"
+        if m.start("title") not in seen:
+            seen.add(m.start("title"))
+            yield m.group("title"), "", m.group("org")
     possessive = "'s" in text or "\u2019s" in text
     for m in _POSSESSIVE_TITLE_RE.finditer(text) if possessive else ():  # "Wix's L&D Team Lead"
         if m.start("title") not in seen and _has_title_head(m.group("title")):

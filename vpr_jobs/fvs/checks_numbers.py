@@ -88,29 +88,53 @@ class _Claim:
         spans = [(clause_start, clause_end)]
         if self.text.isascii():  # Hebrew prose may name an employer FVS cannot read.
             spans.append((start, end))
-        for lo, hi in spans:
-            found = self._nearest(pos, lo, hi)
+        for n, (lo, hi) in enumerate(spans):
+            found = self._nearest(pos, lo, hi, after=n == 0)
             if found:
                 return found
         return None
 
-    def _nearest(self, pos: int, start: int, end: int) -> str | None:
+    def clause(self, pos: int) -> tuple[int, int]:
+        start, end = self.sentence(pos)
+        cuts = [m.end() for m in _CLAUSE_RE.finditer(self.text, start, pos)]
+        after_cut = _CLAUSE_RE.search(self.text, pos, end)
+        return (cuts[-1] if cuts else start), (after_cut.start() if after_cut else end)
+
+    def dated(self, pos: int) -> set[int]:
+        """The years of the certifications and degrees named in the figure's clause."""
+        start, end = self.clause(pos)
+        return {year for regex, year in self.src.dated if regex.search(self.text, start, end)}
+
+    def employer_after(self, end: int) -> str | None:
+        """The employer named right after a tenure ("6 years at Monday.com")."""
+        m = _AT_RE.match(self.text, end)
+        if m is None:
+            return None
+        for regex, company in self.src.employers:
+            if regex.match(self.text, m.end()):
+                return company
+        return None
+
+    def _nearest(self, pos: int, start: int, end: int, after: bool) -> str | None:
         before: tuple[int, str] | None = None
-        after: tuple[int, str] | None = None
+        later: tuple[int, str] | None = None
         for regex, company in self.src.employers:
             for m in regex.finditer(self.text, start, end):
                 if m.end() <= pos and (before is None or m.end() > before[0]):
                     before = (m.end(), company)
-                elif m.start() >= pos and (after is None or m.start() < after[0]):
-                    after = (m.start(), company)
-        chosen = before or after
+                elif m.start() >= pos and (later is None or m.start() < later[0]):
+                    later = (m.start(), company)
+        chosen = before or (later if after else None)
         return chosen[1] if chosen else None
 
     def about_role(self, pos: int) -> bool:
-        """Whether the sentence speaks of the target role or company."""
+        """Whether the sentence speaks of the target role or company, or the figure
+        describes some other entity ("of a 45-engineer group", "a provider whose 10,000")."""
         start, end = self.sentence(pos)
         cue = self.src.role_cue
-        return self.tf.kind == "gap" or bool(cue and cue.search(self.text, start, end))
+        if self.tf.kind == "gap" or (cue and cue.search(self.text, start, end)):
+            return True
+        return _ENTITY_RE.search(self.text[max(start, pos - 40) : pos]) is not None
 
     def ids_of(self, company: str) -> list[str]:
         roles = [r.id for r in self.facts.roles if r.company == company]
@@ -120,6 +144,12 @@ class _Claim:
         return [r for r in self.facts.roles if r.company == company]
 
 
+_AT_RE = re.compile(r"\s*(?:\S+\s+)?(?:at|with|in|for|ב-?)\s*", re.IGNORECASE)
+_ENTITY_RE = re.compile(
+    r"(?:\b(?:of|for|to|into|at|in|with|joins?|joining|serving)\s+an?\s+[$€£₪]?"
+    r"|\bwhose\s+(?:[\w-]+\s+){0,2})$",
+    re.IGNORECASE,
+)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|\n")
 _CLAUSE_RE = re.compile(
     r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])", re.IGNORECASE
@@ -256,6 +286,16 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
                 f"{q.text} is not within the dates of {company} ({periods})",
             )
         return
+    dated = claim.dated(q.start)
+    if dated and year not in dated:
+        out.violation(
+            "year",
+            tf.path,
+            q.text,
+            f"{q.text} is not the year the CV gives for what this clause names "
+            f"({', '.join(map(str, sorted(dated)))})",
+        )
+        return
     if claim.candidate_context:
         facts = claim.facts
         allowed = set().union(*(facts.items[i].years for i in claim.candidate_context))
@@ -284,7 +324,7 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
 
 def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
     facts = claim.facts
-    company = claim.employer(q.start)
+    company = claim.employer_after(q.end)
     roles = claim.roles_of(company) if company else facts.roles
     spans = spans_in_years(roles)
     if any(tenure_fits(v, spans, q.hedge, q.months) for v in q.values):
@@ -305,7 +345,7 @@ def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
 
 def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
     """Multipliers need a source ratio; vague amounts a source value in their range."""
-    ids = claim.candidate_context or claim.src.candidate_ids
+    ids = claim.candidate_context or _topic_ids(q, claim)
     items = claim.facts.items
     if q.kind == "multiplier":
         ratios = set().union(*(items[i].ratios for i in ids))
@@ -320,6 +360,24 @@ def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
             return
         why = f"no source gives an amount in that range ({q.low:g}-{q.high:g})"
     out.violation("quantity", claim.tf.path, q.text, f"{q.text!r}: {why}")
+
+
+def _topic_ids(q: Quantity, claim: _Claim) -> list[str]:
+    """The items an uncited sentence is about (its employer's, or the best topic match),
+    else all candidate items."""
+    company = claim.employer(q.start)
+    if company is not None:
+        return claim.ids_of(company) + [
+            i for i in claim.src.candidate_ids if not i.startswith("cv.exp.")
+        ]
+    start, end = claim.sentence(q.start)
+    window = topic_words(claim.text[start:end])
+    items = claim.facts.items
+    scored = [(len(window & items[i].words), i) for i in claim.src.candidate_ids]
+    best = max((score for score, _ in scored), default=0)
+    if best >= 2:
+        return [i for score, i in scored if score == best]
+    return claim.src.candidate_ids
 
 
 def _check_quote(q: Quantity, claim: _Claim, out: _Collector) -> None:

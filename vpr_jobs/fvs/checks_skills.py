@@ -1,4 +1,4 @@
-"""TODO."""
+"""Tools and skills claimed as used (critical unless only *to learn*), style, identity."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from vpr_jobs.fvs.claims import TextField
 from vpr_jobs.fvs.names import _names_match, org_matches, title_matches
-from vpr_jobs.fvs.result import _Collector
-from vpr_jobs.fvs.sources import _name_in_sources, _Sources
+from vpr_jobs.fvs.result import Tier, _Collector
+from vpr_jobs.fvs.sources import _name_in_candidate, _Sources
 from vpr_jobs.fvs.text import _LETTER_RUN_RE, _by_longest_run, _fold, _squash, _Words
 from vpr_jobs.fvs.vocabulary import (
     _ACRONYM_STOPLIST,
@@ -21,7 +21,8 @@ from vpr_jobs.fvs.vocabulary import (
 from vpr_jobs.schemas import VPRDocument
 
 _SKILL_RES = [
-    (term, re.compile(rf"(?<![\w.+#-]){re.escape(term)}(?![\w+#])")) for term in _SKILL_LEXICON
+    (term, re.compile(rf"(?<![A-Za-z0-9_.+#])(?<![A-Za-z0-9]-){re.escape(term)}(?![A-Za-z0-9_+#])"))
+    for term in _SKILL_LEXICON
 ]
 # A term's letter runs are whole runs of any text naming it (its look-arounds exclude
 # letters), so only terms whose longest run is in the text are searched for.
@@ -29,16 +30,17 @@ _SKILLS_BY_RUN = _by_longest_run(_SKILL_LEXICON)
 _SKILL_KEYS = frozenset(_SKILLS_BY_RUN)
 _SKILL_SET = frozenset(_SKILL_LEXICON)
 _KNOWN_CERT_SET = frozenset(_KNOWN_CERT_ACRONYMS)
-_ACRONYM_RE = re.compile(r"(?<![\w&.-])[A-Z][A-Z0-9]{1,5}(?![\w&-])")
+_ACRONYM_RE = re.compile(r"(?<![A-Za-z0-9_&.])(?<![A-Za-z0-9]-)[A-Z][A-Z0-9]{1,5}(?![\w&-])")
 
 
-def _skills_named(text: str, words: _Words) -> Iterator[str]:
-    """The lexicon terms `text` names, in lexicon order."""
+def _skills_named(text: str, words: _Words) -> Iterator[tuple[str, int]]:
+    """The lexicon terms `text` names (and where), in lexicon order."""
     candidates = sorted(i for run in words.cased & _SKILL_KEYS for i in _SKILLS_BY_RUN[run])
     for i in candidates:
         term, regex = _SKILL_RES[i]
-        if regex.search(text):
-            yield term
+        m = regex.search(text)
+        if m:
+            yield term, m.start()
 
 
 def _skill_known(term: str, src: _Sources) -> bool:
@@ -58,31 +60,53 @@ def _skill_in(term: str, text: str) -> bool:
     return False
 
 
+# A sentence that speaks of learning or lacking a tool does not claim it was used.
+_LEARNING_RE = re.compile(
+    r"\b(?:learn\w*|ramp(?:ing|s)?\s+up|stud(?:y|ying|ies)|course\w*|upskill\w*|plans?\s+to"
+    r"|will\s+\w+|would|eager|pick(?:ing|s)?\s+up|up\s+to\s+speed|familiari[sz]\w*|explor\w+"
+    r"|no\s+(?:production\s+|hands-on\s+)?(?:experience|use)|not\s+(?:yet\s+)?(?:used|worked)"
+    r"|has\s+not|hasn't|lacks?|without|gap|instead\s+of|rather\s+than|no\s+production)\b"
+    r"|לומד|ללמוד|אלמד|תלמד|קורס|לא\s+עבד|אין\s+לי|ללא\s+ניסיון|בלי\s+ניסיון|במקום",
+    re.IGNORECASE,
+)
+_SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]|$)")
+
+
+def _tier(text: str, start: int) -> Tier:
+    for m in _SENTENCE_RE.finditer(text):
+        if m.start() <= start < m.end():
+            return "VERIFIABLE" if _LEARNING_RE.search(m.group(0)) else "IMMUTABLE"
+    return "IMMUTABLE"
+
+
 def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
-    for term in _skills_named(tf.text, words):
+    text = tf.text
+    for term, start in _skills_named(text, words):
         if not _skill_known(term, src):
+            tier = "VERIFIABLE" if tf.kind != "claim" else _tier(text, start)
             out.add(
-                "VERIFIABLE",
+                tier,
                 "skill",
                 tf.path,
                 term,
-                f"skill {term!r} is not in the CV or the gap answers",
+                f"tool {term!r} is claimed as used but is not in the CV or the gap answers",
             )
-    for m in _ACRONYM_RE.finditer(tf.text):
+    for m in _ACRONYM_RE.finditer(text):
         word = m.group(0)
         if word.upper() in _ACRONYM_STOPLIST or _fold(word) in src.org_acronyms:
             continue
-        if word in _SKILL_SET or _name_in_sources(word, src):
+        if word in _SKILL_SET or _name_in_candidate(word, src):
             continue
         if word in _KNOWN_CERT_SET or _squash(word) in src.cert_acronyms:
             continue  # Certifications have their own check.
         if not _skill_known(word, src):
+            tier = "VERIFIABLE" if tf.kind != "claim" else _tier(text, m.start())
             out.add(
-                "VERIFIABLE",
+                tier,
                 "skill",
                 tf.path,
                 word,
-                f"{word!r} is not in the CV or the gap answers",
+                f"{word!r} is claimed as used but is not in the CV or the gap answers",
             )
 
 

@@ -66,12 +66,13 @@ _MULTIPLIER_RE = re.compile(
     r"הכפיל\w*|פי\s+(?P<pi>שניים|שתיים|שלושה|ארבעה|חמישה|\d+(?:\.\d+)?))",
     re.IGNORECASE,
 )
+_DOZEN_RE = re.compile(r"\b(?:a|one|half\s+a)\s+dozen\b(?!s)", re.IGNORECASE)
 _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "שניים": 2, "שתיים": 2,
           "שלושה": 3, "ארבעה": 4, "חמישה": 5}  # fmt: skip
 _VAGUE_RE = re.compile(
-    r"(?<![\w\d]\s)(?P<w>tens\s+of\s+thousands|hundreds\s+of\s+thousands|dozens|hundreds"
+    r"(?<!\d\s)(?P<w>tens\s+of\s+thousands|hundreds\s+of\s+thousands|dozens|hundreds"
     r"|thousands|millions)\s+of\b"
-    r"|(?<![\d]\s)(?P<he>מאות|אלפי|עשרות)(?![\u05d0-\u05ea])",
+    r"|(?<!\d\s)(?P<he>מאות|אלפי|עשרות)(?![\u05d0-\u05ea])",
     re.IGNORECASE,
 )
 _VAGUE_RANGES = {
@@ -115,6 +116,10 @@ def read_quantities(text: str, mentions: list[NumberMention] | None = None) -> l
         low, high = _VAGUE_RANGES[key]
         out.append(Quantity("vague", m.group(0), frozenset(), "", m.start(), m.end(),
                             low=low, high=high))  # fmt: skip
+    for m in _DOZEN_RE.finditer(text):
+        value = 6.0 if m.group(0).casefold().startswith("half") else 12.0
+        out.append(Quantity("amount", m.group(0), frozenset({value}), _hedge(text, m.start()),
+                            m.start(), m.end(), True))  # fmt: skip
     for m in _DECADE_RE.finditer(text):
         n = (m.group("n") or "a").strip().casefold()
         count = {"a": 1, "one": 1, "two": 2, "three": 3, "שני": 2, "שלושה": 3}[n]
@@ -149,7 +154,7 @@ def amount_fits(claimed: float, value: float, hedge: Hedge) -> bool:
     if hedge == "under":
         return claimed * 0.85 <= value < claimed
     if hedge == "about":
-        return abs(value - claimed) <= claimed * 0.1
+        return abs(value - claimed) <= claimed * 0.05
     return False
 
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from vpr_jobs.catalogue import Catalogue, build_catalogue
 from vpr_jobs.fvs.facts import Facts, build_facts, employer_patterns
+from vpr_jobs.fvs.languages import parse_cv_languages
 from vpr_jobs.fvs.measures import read_quantities
 from vpr_jobs.fvs.names import _degree_key, _degrees_in, _initials, _org_tokens
 from vpr_jobs.fvs.quantities import (
@@ -66,6 +67,8 @@ class _Sources:
     stated_tenures: list[tuple[float, bool]] = field(default_factory=list)
     role_cue: re.Pattern[str] | None = None
     fit_score: float = -1.0
+    cv_levels: dict[str, float] = field(default_factory=dict)
+    dated: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
     # Answers already computed for this verification (the same names recur across fields).
     name_occurs: dict[str, bool] = field(default_factory=dict)
     skill_known: dict[str, bool] = field(default_factory=dict)
@@ -151,9 +154,13 @@ def _build_sources(
         text = f"{cert.name} {cert.issuer}".strip()
         src.cert_texts.append(text)
         for part in (cert.name, cert.issuer):
+            # The exact acronym only: the initials of the whole name, or one it spells out
+            # ("(CKAD)"), never a prefix of it (CKA is another certification).
             tokens = _org_tokens(part)
-            src.cert_acronyms |= _initials(tokens)
-            src.cert_acronyms |= {_fold(w) for w in re.findall(r"\b[A-Z]{2,}\b", part)}
+            src.cert_acronyms.add("".join(t[0] for t in tokens))
+            plain = [t for t in tokens if t not in {"certified", "certification", "certificate"}]
+            src.cert_acronyms.add("".join(t[0] for t in plain))
+            src.cert_acronyms |= {_fold(w) for w in re.findall(r"\b[A-Z][A-Z0-9+]{1,}\b", part)}
     src.generic_words = (
         _GENERIC_WORDS | {_fold(lang) for lang in cv.languages} | set(_org_tokens(cv.full_name))
     )
@@ -162,6 +169,7 @@ def _build_sources(
         keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
         src.cv_degrees += [(key, edu) for key in keys if key]
     _digest_items(src, gap_responses, today)
+    src.cv_levels = parse_cv_languages(cv.languages)
     return src
 
 
@@ -171,6 +179,10 @@ _ROLE_CUES = (
     r"|you will|the hiring|the group|the division|the platform team|its |their |they |the org"
     r"|התפקיד|הצוות|החברה|המשרה|בחטיבה|החטיבה|הארגון|צוות הפלטפורמה|המחלקה"
 )
+
+
+def _name_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
 
 
 def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: date) -> None:
@@ -191,6 +203,15 @@ def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: da
             for q in read_quantities(item.text):
                 if q.kind == "tenure":
                     src.stated_tenures += [(v, q.months) for v in q.values]
+    for cert in src.cv.certifications:
+        names = re.findall(r"\b[A-Z][A-Z0-9-]{1,9}\b", cert.name) or [cert.name]
+        if cert.year:
+            src.dated += [(_name_re(n), cert.year) for n in names]
+    for edu in src.cv.education:
+        if edu.graduation_year:
+            src.dated += [
+                (_name_re(n), edu.graduation_year) for n in (edu.institution, edu.degree) if n
+            ]
     company = re.escape(src.posting.company_name)
     src.role_cue = re.compile(rf"(?:{_ROLE_CUES}|{company})", re.IGNORECASE)
 
@@ -200,6 +221,17 @@ def _name_in_sources(phrase: str, src: _Sources) -> bool:
     known = src.name_occurs.get(phrase)
     if known is None:
         known = src.name_occurs[phrase] = _occurs_as_name(phrase, src.all_segments)
+    return known
+
+
+def _name_in_candidate(phrase: str, src: _Sources) -> bool:
+    """Whether `phrase` stands on its own in the CV or the gap answers (not the posting: an
+    acronym the posting uses is not a tool the candidate knows)."""
+    key = "\0" + phrase
+    known = src.name_occurs.get(key)
+    if known is None:
+        segments = src.cv_segments + src.gap_segments
+        known = src.name_occurs[key] = _occurs_as_name(phrase, segments)
     return known
 
 

@@ -47,6 +47,13 @@ _TITLE_HEADS = {
     "advisor", "adviser", "strategist", "recruiter", "trainer", "instructor", "facilitator",
     "lecturer", "researcher", "programmer", "supervisor", "executive", "ceo", "cto", "cfo",
     "coo", "cpo", "chief", "partner", "teacher",
+    # Titles for any profession, not only tech.
+    "nurse", "midwife", "physician", "doctor", "surgeon", "therapist", "pharmacist", "paramedic",
+    "practitioner", "matron", "clinician", "accountant", "controller", "auditor", "bookkeeper",
+    "economist", "actuary", "underwriter", "statistician", "educator", "tutor", "professor",
+    "lawyer", "attorney", "paralegal", "clerk", "technician", "representative", "rep",
+    "associate", "assistant", "editor", "writer", "marketer", "planner", "buyer", "chef",
+    "sdr", "bdr", "ae",
 }
 # Words that make a title more senior: never accepted as a "small wording change".
 _SENIORITY = {
@@ -56,7 +63,10 @@ _SENIORITY = {
 }
 _TITLE_ABBREVIATIONS = {
     "sr": "senior", "snr": "senior", "jr": "junior", "mgr": "manager", "eng": "engineer",
-    "engr": "engineer", "dev": "developer", "swe": "software engineer",
+    "engr": "engineer", "dev": "engineer", "swe": "software engineer",
+    # Synonyms a faithful rewrite may use: the same job, not a different one.
+    "developer": "engineer", "programmer": "engineer", "developers": "engineer",
+    "engineers": "engineer", "rn": "registered nurse",
     "l&d": "learning development", "r&d": "research development", "hr": "human resources",
     "co-founder": "cofounder", "vice-president": "vp", "vice president": "vp",
 }
@@ -84,6 +94,21 @@ _SKILL_LEXICON = (
     "Articulate Storyline", "Storyline", "Captivate", "Camtasia", "Canva", "Figma", "Jira",
     "Confluence", "Notion", "Asana", "Google Analytics", "HubSpot", "Zendesk", "SCORM", "xAPI",
     "Degreed", "LinkedIn Learning", "Coursera", "Udemy", "Lattice", "BambooHR", "Greenhouse",
+    # Platform, data, frontend, sales, finance and clinical tools.
+    "Helm", "Argo CD", "ArgoCD", "Prometheus", "Grafana", "Datadog", "Splunk", "New Relic",
+    "PagerDuty", "OpenShift", "Istio", "Nginx", "Linux", "Bash", "Pulumi",
+    "CloudFormation", "EKS", "GKE", "AKS", "ECS", "Fargate", "Karpenter",
+    "Puppet", "ELK", "OpenTelemetry", "Jaeger", "Kubeflow", "Databricks",
+    "MLflow", "SageMaker", "Vertex AI", "pandas", "NumPy", "scikit-learn", "XGBoost",
+    "LightGBM", "Keras", "Hugging Face", "LangChain", "Fivetran", "Flink",
+    "Trino", "Redshift", "Athena", "MATLAB", "SAS", "SPSS", "Stata", "Qlik",
+    "Next.js", "Redux", "Webpack", "Vite", "Cypress", "Playwright", "Storybook",
+    "Tailwind", "Sass", "Svelte", "React Native", "Flutter", "HTML", "CSS",
+    "Epic", "Cerner", "Meditech", "Oracle", "NetSuite", "QuickBooks", "Xero",
+    "Gong", "Salesloft", "ZoomInfo", "Sales Navigator", "Clari",
+    "Mixpanel", "Amplitude", "Pendo", "Hotjar", "Optimizely", "Productboard", "Miro",
+    "Trello", "Intercom", "ServiceNow", "Okta", "Perl", "Haskell", "Elixir", "Erlang", "Clojure",
+    "Objective-C", "Dart", "Solidity", "COBOL", "Fortran",
 )
 _SKILL_ALIASES = {
     "Postgres": ("PostgreSQL",), "PostgreSQL": ("Postgres",), "K8s": ("Kubernetes",),
@@ -101,6 +126,8 @@ _ACRONYM_STOPLIST = {
 _KNOWN_CERT_ACRONYMS = (
     "PMP", "CAPM", "CPTD", "APTD", "CPLP", "CIPD", "SHRM-CP", "SHRM-SCP", "PHR", "SPHR",
     "CISSP", "CISM", "CKA", "CKAD", "CSM", "PSM", "ITIL", "CPA", "CFA", "CCNA", "CCNP",
+    "CKS", "KCNA", "BLS", "ACLS", "PALS", "TNCC", "CISA", "CMA", "ACCA", "CFP", "PSPO", "CSPO",
+    "TOGAF", "CCSP", "OSCP", "CEH", "CCSK", "PMI-ACP", "PRINCE2", "MEDDICC", "CIMA", "FRM",
 )
 
 _STYLE_PHRASES = (

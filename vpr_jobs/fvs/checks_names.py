@@ -194,7 +194,7 @@ _NOT_TITLE_WORDS = (
 )
 _LOWER_AT_RE = re.compile(
     rf"(?<![\w-])(?P<title>(?:(?!(?:{_NOT_TITLE_WORDS})\b)[a-z][a-z&/-]*[ \t]+){{0,3}}"
-    r"(?:" + "|".join(sorted(_TITLE_HEADS, key=len, reverse=True)) + r"))"
+    r"(?P<head>" + "|".join(sorted(_TITLE_HEADS, key=len, reverse=True)) + r"))"
     rf"[ \t]+(?:at|with)[ \t]+(?:the[ \t]+)?(?P<org>{_RUN})"
 )
 
@@ -230,6 +230,10 @@ def _title_candidates(text: str, words: _Words) -> Iterator[tuple[str, str, str 
             seen.add(m.start())
             yield m.group(0), "", at.group("org")
     for m in _LOWER_AT_RE.finditer(text) if at_cue else ():  # "lead backend engineer at X"
+        first = m.group("title").split()[0]
+        plural = m.group("head").endswith("s") and m.group("head")[:-1] in _TITLE_HEADS
+        if plural or first.endswith(("ed", "ing")):
+            continue  # "mentored four engineers at X": people, not a title
         if m.start("title") not in seen:
             seen.add(m.start("title"))
             yield m.group("title"), "", m.group("org")

@@ -134,6 +134,8 @@ class _Claim:
         cue = self.src.role_cue
         if self.tf.kind == "gap" or (cue and cue.search(self.text, start, end)):
             return True
+        if _WHOSE_RE.search(self.text, start, pos):
+            return True
         return _ENTITY_RE.search(self.text[max(start, pos - 40) : pos]) is not None
 
     def ids_of(self, company: str) -> list[str]:
@@ -145,6 +147,7 @@ class _Claim:
 
 
 _AT_RE = re.compile(r"\s*(?:\S+\s+)?(?:at|with|in|for|ב-?)\s*", re.IGNORECASE)
+_WHOSE_RE = re.compile(r"\bwhose\b|\bשבה\b|\bשבו\b", re.IGNORECASE)
 _ENTITY_RE = re.compile(
     r"(?:\b(?:of|for|to|into|at|in|with|joins?|joining|serving)\s+an?\s+[$€£₪]?"
     r"|\bwhose\s+(?:[\w-]+\s+){0,2})$",
@@ -152,7 +155,8 @@ _ENTITY_RE = re.compile(
 )
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|\n")
 _CLAUSE_RE = re.compile(
-    r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])", re.IGNORECASE
+    r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])|(?<=\))\s+",
+    re.IGNORECASE,
 )
 # Words after a number that make it the report's own structure, not a claim.
 _COUNT_NOUNS = re.compile(
@@ -195,6 +199,9 @@ def _where(q: Quantity, claim: _Claim) -> list[str]:
 def _check_amount(q: Quantity, claim: _Claim, out: _Collector) -> None:
     tf, src = claim.tf, claim.src
     holders = _where(q, claim)
+    cited_posting = [i for i in claim.context if i in set(src.posting_ids)]
+    if cited_posting and _fits(q, claim.facts.values_of(cited_posting)):
+        return  # a figure of the posting item the claim cites: said of the role
     if holders:
         if claim.candidate_context:
             if not set(holders) & set(claim.candidate_context):
@@ -302,6 +309,7 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
         for role in facts.roles:
             if role.id in claim.candidate_context:
                 allowed |= set(role.years)
+        allowed |= set().union(*(facts.items[i].years for i in claim.context))
         if year not in allowed and not claim.about_role(q.start):
             out.violation(
                 "citation",

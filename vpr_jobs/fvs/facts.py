@@ -88,6 +88,9 @@ _RATIO_WORDS = {
     "doubled": 2.0, "double": 2.0, "twice": 2.0, "tripled": 3.0, "triple": 3.0,
     "quadrupled": 4.0, "halved": 2.0, "הכפיל": 2.0, "הכפילה": 2.0, "הכפלתי": 2.0,
 }  # fmt: skip
+_CHANGE_GAP_RE = re.compile(
+    r"\s*(?:[A-Za-z%\u05d0-\u05ea]{1,8}\s*)?(?:to|down to|up to|->|→|עד|ל-?)\s*[$€£₪]?"
+)
 _TIMES_RE = re.compile(r"(\d+(?:\.\d+)?)\s?(?:x|×|-fold|fold|\s+times)\b", re.IGNORECASE)
 
 
@@ -99,7 +102,7 @@ def _ratios(text: str, mentions: list[NumberMention]) -> set[float]:
         if first.is_year or second.is_year:
             continue
         gap = text[first.end : second.start]
-        if not re.fullmatch(r"\s*(?:[A-Za-z%]{1,8}\s*)?(?:to|->|→|עד|ל-?)\s*[$€£₪]?", gap):
+        if not _CHANGE_GAP_RE.fullmatch(gap):
             continue
         a, b = min(first.values), min(second.values)
         if a > 0 and b > 0:
@@ -190,7 +193,7 @@ def employer_patterns(roles: list[Role]) -> list[tuple[re.Pattern[str], str]]:
     "בבנק לאומי", "ממר״ם"), with the employer's name."""
     out = []
     for company in dict.fromkeys(r.company for r in roles):
-        parts = [p for p in re.split(r"\s+[–—-]\s+|,\s*|\s+/\s+", company) if p.strip()]
+        parts = [p for p in re.split(r"\s+[–—-]\s+|,\s*|\s+/\s+|\s*[()]\s*", company) if p.strip()]
         alternatives = []
         for part in [company, *parts]:
             he = hebrew.has_hebrew(part)

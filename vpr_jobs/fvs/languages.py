@@ -40,7 +40,10 @@ _LEVELS = (
     (1.0, r"A1|beginner|some|מתחילה?"),
 )  # fmt: skip
 _LEVEL_RE = re.compile(
-    "|".join(f"(?P<l{i}>(?<![\\w]){words}(?![\\w]))" for i, (_, words) in enumerate(_LEVELS)),
+    "|".join(
+        f"(?P<l{i}>(?<![A-Za-z0-9\u05d0-\u05ea])(?:[ובלמהשכ]{{1,2}})?(?:{words})(?![\\w]))"
+        for i, (_, words) in enumerate(_LEVELS)
+    ),
     re.IGNORECASE,
 )
 _NAME_RE = re.compile(
@@ -95,18 +98,36 @@ def claimed_languages(text: str) -> list[tuple[str, float, str]]:
     for level in _LEVEL_RE.finditer(text):
         if level.group(0).casefold() in {"some", "good"} and not _adjacent(text, level, names):
             continue
-        nearest = min(
-            range(len(names)),
-            key=lambda i: min(
-                abs(names[i].start() - level.end()), abs(level.start() - names[i].end())
-            ),
-        )
-        gap = min(
-            abs(names[nearest].start() - level.end()), abs(level.start() - names[nearest].end())
-        )
-        if gap <= 30:
-            ranks[nearest] = max(ranks[nearest], _rank(level))
+        owner = _owner(text, level, names)
+        if owner is not None:
+            ranks[owner] = max(ranks[owner], _rank(level))
     return [(_canonical(m.group(0)), ranks[i], m.group(0)) for i, m in enumerate(names)]
+
+
+def _owner(text: str, level: re.Match[str], names: list[re.Match[str]]) -> int | None:
+    """The language a level word qualifies: the one right after it ("fluent French"), else
+    the nearest one before it ("Spanish (C1)", "אנגלית ברמה גבוהה"), within 30 characters."""
+    word = level.group(0)
+    following = [
+        i
+        for i, n in enumerate(names)
+        if n.start() >= level.end() and _LINK_AFTER_RE.fullmatch(text[level.end() : n.start()])
+    ]
+    if following and not hebrew.has_hebrew(word) and not _CEFR_RE.fullmatch(word):
+        return following[0]
+    preceding = [
+        i
+        for i, n in enumerate(names)
+        if 0 <= level.start() - n.end() <= 30
+        and not _BREAK_RE.search(text[n.end() : level.start()])
+    ]
+    return preceding[-1] if preceding else (following[0] if following else None)
+
+
+# "fluent French", "native speaker of Hindi"; a comma or "and" ends a language's phrase.
+_LINK_AFTER_RE = re.compile(r"\s{0,2}|\s+speakers?\s+(?:of\s+)?|\s+in\s+", re.IGNORECASE)
+_CEFR_RE = re.compile(r"[ABC][12]", re.IGNORECASE)
+_BREAK_RE = re.compile(r",|;|\band\b|\s\u05d5", re.IGNORECASE)
 
 
 def _adjacent(text: str, level: re.Match[str], names: list[re.Match[str]]) -> bool:

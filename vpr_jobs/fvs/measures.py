@@ -72,13 +72,14 @@ _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "שניים": 2
 _VAGUE_RE = re.compile(
     r"(?<!\d\s)(?P<w>tens\s+of\s+thousands|hundreds\s+of\s+thousands|dozens|hundreds"
     r"|thousands|millions)\s+of\b"
-    r"|(?<!\d\s)(?P<he>מאות|אלפי|עשרות)(?![\u05d0-\u05ea])",
+    r"|(?<!\d\s)(?P<he>מאות\s+אלפי|עשרות\s+אלפי|מאות|אלפי|עשרות)(?![\u05d0-\u05ea])",
     re.IGNORECASE,
 )
 _VAGUE_RANGES = {
     "dozens": (24, 199), "hundreds": (200, 999), "thousands": (2000, 999_999),
     "tens of thousands": (20_000, 99_999), "hundreds of thousands": (200_000, 999_999),
-    "millions": (2e6, 999e6), "מאות": (200, 999), "אלפי": (2000, 999_999), "עשרות": (20, 99),
+    "millions": (2e6, 999e6), "מאות אלפי": (200_000, 999_999),
+    "עשרות אלפי": (20_000, 99_999), "מאות": (200, 999), "אלפי": (2000, 999_999), "עשרות": (20, 99),
 }  # fmt: skip
 
 
@@ -159,6 +160,10 @@ def amount_fits(claimed: float, value: float, hedge: Hedge) -> bool:
 
 
 def ratio_fits(claimed: float, ratio: float, hedge: Hedge) -> bool:
+    """Whether a source ratio supports a claimed multiplier; like amounts, a whole multiplier
+    may be rounded down ("fivefold" for 5.6x), never up."""
+    if hedge in ("", "over") and claimed >= 2 and claimed <= ratio < claimed + 1:
+        return True
     if hedge == "over":
         return claimed <= ratio < claimed + 1
     if hedge == "under":

@@ -178,6 +178,8 @@ def _word_value(run: str) -> float | None:
     words = _number_word(run).replace("-", " ").split()
     if words and words[0] in {"a", "an"}:
         words[0] = "one"
+    if not words or words[0] in {"hundred", "thousand", "million", "billion"}:
+        return None  # a scale word of a figure written in digits ("1.1 billion")
     try:
         return float(text2num(" ".join(w for w in words if w != "and"), "en"))
     except ValueError:
@@ -206,7 +208,8 @@ def _share_scales(text: str, found: list[NumberMention]) -> list[NumberMention]:
 
 
 _CHANGE_RE = re.compile(
-    r"\s*(?:[A-Za-z]{1,8}\s*)?(?:to|down to|up to|->|\u2192)\s*[$\u20ac\u00a3\u20aa]?"
+    r"\s*(?:[A-Za-z\u05d0-\u05ea]{1,8}\s*)?(?:to|down to|up to|->|\u2192|\u05e2\u05d3|\u05dc-?)"
+    r"\s*[$\u20ac\u00a3\u20aa]?"
 )
 
 

@@ -160,11 +160,16 @@ def _build_sources(
             src.cert_acronyms.add("".join(t[0] for t in tokens))
             plain = [t for t in tokens if t not in {"certified", "certification", "certificate"}]
             src.cert_acronyms.add("".join(t[0] for t in plain))
+            # A suffix of the name may be the acronym ("ATD Certified Professional in Talent
+            # Development" is the CPTD); a prefix never is.
+            src.cert_acronyms |= {"".join(t[0] for t in tokens[i:]) for i in range(len(tokens))}
             src.cert_acronyms |= {_fold(w) for w in re.findall(r"\b[A-Z][A-Z0-9+]{1,}\b", part)}
     src.generic_words = (
         _GENERIC_WORDS | {_fold(lang) for lang in cv.languages} | set(_org_tokens(cv.full_name))
     )
     src.org_acronyms = frozenset().union(*(_initials(_org_tokens(org)) for org in src.orgs))
+    # "LCP" for "Largest Contentful Paint", "BFF" for "backend-for-frontend" in the CV.
+    src.org_acronyms |= _phrase_initials(src.cv_segments + src.gap_segments)
     for edu in cv.education:
         keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
         src.cv_degrees += [(key, edu) for key in keys if key]
@@ -177,7 +182,8 @@ def _build_sources(
 _ROLE_CUES = (
     r"the role|this role|the position|this position|the team|the company|the posting|the job"
     r"|you will|the hiring|the group|the division|the platform team|its |their |they |the org"
-    r"|התפקיד|הצוות|החברה|המשרה|בחטיבה|החטיבה|הארגון|צוות הפלטפורמה|המחלקה"
+    r"|(?<![\u05d0-\u05ea])[ובלמהשכ]{0,2}(?:תפקיד|צוות|חברה|משרה|חטיבה|ארגון|מחלקה)"
+    r"(?![\u05d0-\u05ea])"
 )
 
 
@@ -212,8 +218,19 @@ def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: da
             src.dated += [
                 (_name_re(n), edu.graduation_year) for n in (edu.institution, edu.degree) if n
             ]
-    company = re.escape(src.posting.company_name)
+    first = src.posting.company_name.split()[0]
+    company = re.escape(src.posting.company_name) + (f"|{re.escape(first)}" if len(first) > 2 else "")
     src.role_cue = re.compile(rf"(?:{_ROLE_CUES}|{company})", re.IGNORECASE)
+
+
+def _phrase_initials(segments: list[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for segment in segments:
+        tokens = [t.casefold() for t in re.findall(r"[A-Za-z]+", segment)]
+        for size in (2, 3, 4):
+            for i in range(len(tokens) - size + 1):
+                out.add("".join(t[0] for t in tokens[i : i + size]))
+    return frozenset(out)
 
 
 def _name_in_sources(phrase: str, src: _Sources) -> bool:

@@ -23,8 +23,10 @@ titles, degrees), `hebrew` (prefixes, number words, Hebrew vocabulary), `languag
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from vpr_jobs.fvs.checks_credentials import _check_certifications, _check_degrees
 from vpr_jobs.fvs.checks_names import _check_organisations, _check_titles
@@ -35,7 +37,7 @@ from vpr_jobs.fvs.languages import check_languages
 from vpr_jobs.fvs.names import org_matches, title_matches
 from vpr_jobs.fvs.quantities import NumberMention, _key, extract_numbers
 from vpr_jobs.fvs.result import Finding, FVSResult, _Collector
-from vpr_jobs.fvs.sources import _build_sources, _mask_source_quotes
+from vpr_jobs.fvs.sources import _build_sources, _mask_source_quotes, _Sources
 from vpr_jobs.fvs.text import _Words
 from vpr_jobs.schemas import CV, GapResponse, JobPosting, VPRDocument
 
@@ -54,6 +56,31 @@ __all__ = [
 # --------------------------------------------------------------------------- entry point
 
 
+# The sources digested for the last few (CV, posting, gap answers, day): a job verifies, asks for
+# a regeneration and verifies again on the same sources; digesting them is half the cost.
+_DIGESTS: OrderedDict[tuple[str, ...], _Sources] = OrderedDict()
+_DIGEST_SLOTS = 32
+
+
+def _digested(
+    cv: CV, posting: JobPosting, gap_responses: Sequence[GapResponse], today: date
+) -> _Sources:
+    key = (
+        cv.model_dump_json(),
+        posting.model_dump_json(),
+        *(g.model_dump_json() for g in gap_responses),
+        today.isoformat(),
+    )
+    src = _DIGESTS.get(key)
+    if src is None:
+        src = _DIGESTS[key] = _build_sources(cv, posting, gap_responses, today)
+        if len(_DIGESTS) > _DIGEST_SLOTS:
+            _DIGESTS.popitem(last=False)
+    else:
+        _DIGESTS.move_to_end(key)
+    return src
+
+
 def verify(
     document: VPRDocument,
     *,
@@ -66,9 +93,13 @@ def verify(
     IMMUTABLE findings are violations and make `passed` False; VERIFIABLE and FLEXIBLE findings
     are warnings, reported but never blocking.
     """
-    src = _build_sources(cv, posting, gap_responses, document.generated_at.date())
-    src.numbers.add(_key(document.fit_score))  # The report may quote its own score.
-    src.fit_score = float(document.fit_score)
+    digested = _digested(cv, posting, gap_responses, document.generated_at.date())
+    # The report may quote its own score (a per-document copy: the digest is shared).
+    src = replace(
+        digested,
+        numbers=digested.numbers | {_key(document.fit_score)},
+        fit_score=float(document.fit_score),
+    )
     out = _Collector()
     _check_identity(document, src, out)
     for raw in iter_text_fields(document):

@@ -68,7 +68,7 @@ class _Claim:
         self.cited = known
         context = [item.id for item in src.catalogue.with_context(known)]
         self.context = [i for i in context if i in src.facts.items]
-        self.candidate_context = [i for i in self.context if i in set(src.candidate_ids)]
+        self.candidate_context = [i for i in self.context if not i.startswith("post.")]
 
     def sentence(self, pos: int) -> tuple[int, int]:
         starts = [m.end() for m in _SENTENCE_END_RE.finditer(self.text, 0, pos)]
@@ -169,6 +169,8 @@ _FIT_RE = re.compile(r"fit|score|match|התאמה|ציון", re.IGNORECASE)
 def _structural(q: Quantity, text: str, src: _Sources) -> bool:
     """Figures that are the prose's own structure: "three reasons", the fit score, "two
     roles" (the number of roles in the CV)."""
+    if re.match(r"[\s-]figures?\b", text[q.end :]):
+        return True  # "a six-figure deal": a magnitude, checked as a word, not a count
     if q.is_word:
         following = re.findall(r"[A-Za-z']+", text[q.end :])[:2]
         first = following[0].casefold() if following else ""
@@ -193,13 +195,16 @@ def _fits(q: Quantity, values: set[float]) -> bool:
 
 def _where(q: Quantity, claim: _Claim) -> list[str]:
     """The candidate items that state the figure."""
-    return [i for i in claim.src.candidate_ids if _fits(q, claim.facts.items[i].values)]
+    items = claim.facts.items
+    if not q.hedge:
+        return [i for i in claim.src.candidate_ids if not q.values.isdisjoint(items[i].values)]
+    return [i for i in claim.src.candidate_ids if _fits(q, items[i].values)]
 
 
 def _check_amount(q: Quantity, claim: _Claim, out: _Collector) -> None:
     tf, src = claim.tf, claim.src
     holders = _where(q, claim)
-    cited_posting = [i for i in claim.context if i in set(src.posting_ids)]
+    cited_posting = [i for i in claim.context if i.startswith("post.")]
     if cited_posting and _fits(q, claim.facts.values_of(cited_posting)):
         return  # a figure of the posting item the claim cites: said of the role
     if holders:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from vpr_jobs.fvs.claims import TextField
 from vpr_jobs.fvs.names import _names_match, org_matches, title_matches
 from vpr_jobs.fvs.result import Tier, _Collector
-from vpr_jobs.fvs.sources import _name_in_candidate, _Sources
+from vpr_jobs.fvs.sources import _name_in_candidate, _Sources, phrase_initials
 from vpr_jobs.fvs.text import _LETTER_RUN_RE, _by_longest_run, _fold, _squash, _Words
 from vpr_jobs.fvs.vocabulary import (
     _ACRONYM_STOPLIST,
@@ -82,7 +82,7 @@ def _tier(text: str, start: int) -> Tier:
 def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
     text = tf.text
     for term, start in _skills_named(text, words):
-        if not _skill_known(term, src):
+        if not _skill_known(term, src) and not org_matches(term, src.posting.company_name):
             tier = "VERIFIABLE" if tf.kind != "claim" else _tier(text, start)
             out.add(
                 tier,
@@ -94,6 +94,8 @@ def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) 
     for m in _ACRONYM_RE.finditer(text):
         word = m.group(0)
         if word.upper() in _ACRONYM_STOPLIST or _fold(word) in src.org_acronyms:
+            continue
+        if _fold(word) in phrase_initials(src):
             continue
         if word in _SKILL_SET or _name_in_candidate(word, src):
             continue

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from vpr_jobs.catalogue import Catalogue, SourceItem
 from vpr_jobs.fvs import hebrew
@@ -67,6 +68,7 @@ class ItemFacts:
     ratios: set[float] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     words: frozenset[str] = frozenset()
+    mentions: list[NumberMention] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def build_facts(catalogue: Catalogue, today: date) -> Facts:
     for item in catalogue:
         text = unicodedata.normalize("NFKC", item.text)
         mentions = extract_numbers(text, include_one=True)
-        facts = ItemFacts(item, words=topic_words(text))
+        facts = ItemFacts(item, words=topic_words(text), mentions=mentions)
         for n in mentions:
             facts.values |= n.values
             if n.is_year:
@@ -189,10 +191,15 @@ def tenure_fits(claimed: float, spans: list[float], hedge: str, months: bool = F
 
 
 def employer_patterns(roles: list[Role]) -> list[tuple[re.Pattern[str], str]]:
+    return list(_employer_patterns(tuple(dict.fromkeys(r.company for r in roles))))
+
+
+@lru_cache(maxsize=256)
+def _employer_patterns(companies: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """A pattern per distinct employer that finds it in prose ("Check Point", "Checkpoint",
     "בבנק לאומי", "ממר״ם"), with the employer's name."""
     out = []
-    for company in dict.fromkeys(r.company for r in roles):
+    for company in companies:
         parts = [p for p in re.split(r"\s+[–—-]\s+|,\s*|\s+/\s+|\s*[()]\s*", company) if p.strip()]
         alternatives = []
         for part in [company, *parts]:
@@ -207,7 +214,7 @@ def employer_patterns(roles: list[Role]) -> list[tuple[re.Pattern[str], str]]:
         if alternatives:
             pattern = r"(?<![\w])(?:" + "|".join(alternatives) + r")(?!\w)"
             out.append((re.compile(pattern, re.IGNORECASE), company))
-    return out
+    return tuple(out)
 
 
 def months_now(today: date) -> int:

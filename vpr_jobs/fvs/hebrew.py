@@ -80,12 +80,17 @@ SCALES = {"מאות": 100, "אלף": 1000, "אלפים": 1000, "מיליון": 1
 # "שנים" is both "two" and "years": read as a number only before "עשר"/"עשרה" (twelve).
 _AMBIGUOUS = {"שנים", "שני", "שתי"}
 _NUMBER_WORDS = set(UNITS) | set(TENS) | set(SCALES)
+# Every number word contains one of these (a cheap test before tokenising).
+_STEMS = ("אחד", "אחת", "שנ", "שת", "שלוש", "ארבע", "חמש", "חמיש", "שש", "שיש", "שבע", "שמונ",
+          "תשע", "עשר", "מאה", "מאת", "אלף", "אלפ")  # fmt: skip
 
 
 def number_words(text: str) -> list[tuple[float, int, int, str]]:
     """(value, start, end, text) of the Hebrew number words of `text`: "שבע" 7, "עשרים וחמש"
     25, "שתים עשרה" 12, "שלוש מאות" 300, "מאתיים" 200. Offsets index `text`."""
     found: list[tuple[float, int, int, str]] = []
+    if not any(word in text for word in _STEMS):
+        return found
     tokens = [
         (m.start(), m.end(), m.group(0)) for m in HE_WORD_RE.finditer(text.replace("\u05f4", '"'))
     ]

@@ -30,6 +30,7 @@ _NAMES = {
     "telugu": "טלוגו", "malay": "מלאית", "serbian": "סרבית", "croatian": "קרואטית",
 }  # fmt: skip
 _BY_HEBREW = {he: en for en, he in _NAMES.items()}
+_HINTS = (*_NAMES, *_BY_HEBREW)
 _LEVELS = (
     (6.0, r"native|mother[\s-]tongue|first language|bilingual|שפת\s+אם|דוברת?\s+ילידית?"),
     (5.5, r"C2|near[\s-]native|full professional|mastery|רמה\s+גבוהה\s+מאוד|ברמת\s+שפת\s+אם"),
@@ -91,6 +92,9 @@ def parse_cv_languages(entries: list[str]) -> dict[str, float]:
 def claimed_languages(text: str) -> list[tuple[str, float, str]]:
     """(language, claimed rank or 0, text) for each language the text names; each level
     word is given to the language named nearest to it."""
+    low = text.casefold()
+    if not any(name in low for name in _HINTS):
+        return []
     names = list(_NAME_RE.finditer(text))
     if not names:
         return []

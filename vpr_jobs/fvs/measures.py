@@ -83,6 +83,18 @@ _VAGUE_RANGES = {
 }  # fmt: skip
 
 
+# Substrings every match of the pattern contains: no scan when none occurs.
+_MULTIPLIER_HINTS = (
+    "doubl", "tripl", "quadrupl", "halv", "twice", "fold", "half", "x", "×", "times",
+    "הכפיל", "פי ",
+)  # fmt: skip
+_VAGUE_HINTS = ("dozens", "hundreds", "thousands", "millions", "מאות", "אלפי", "עשרות")
+
+
+def _has(low: str, hints: tuple[str, ...]) -> bool:
+    return any(hint in low for hint in hints)
+
+
 def _hedge(text: str, start: int) -> Hedge:
     before = text[max(0, start - 24) : start]
     for name, regex in _HEDGE_RES:
@@ -97,7 +109,9 @@ def read_quantities(text: str, mentions: list[NumberMention] | None = None) -> l
         mentions = _extract_numbers(text, words=True, include_one=False, runs=None)
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
-    for m in _MULTIPLIER_RE.finditer(text):
+    folded = text.casefold()
+    multipliers = _MULTIPLIER_RE.finditer(text) if _has(folded, _MULTIPLIER_HINTS) else ()
+    for m in multipliers:
         word = m.group(0).casefold()
         n = m.group("nf") or m.group("nt") or m.group("pi")
         if n:
@@ -111,17 +125,17 @@ def read_quantities(text: str, mentions: list[NumberMention] | None = None) -> l
         out.append(Quantity("multiplier", m.group(0), frozenset({value}), _hedge(text, m.start()),
                             m.start(), m.end()))  # fmt: skip
         taken.append(m.span())
-    for m in _VAGUE_RE.finditer(text):
+    for m in _VAGUE_RE.finditer(text) if _has(folded, _VAGUE_HINTS) else ():
         key = (m.group("w") or m.group("he")).casefold()
         key = re.sub(r"\s+", " ", key)
         low, high = _VAGUE_RANGES[key]
         out.append(Quantity("vague", m.group(0), frozenset(), "", m.start(), m.end(),
                             low=low, high=high))  # fmt: skip
-    for m in _DOZEN_RE.finditer(text):
+    for m in _DOZEN_RE.finditer(text) if "dozen" in folded else ():
         value = 6.0 if m.group(0).casefold().startswith("half") else 12.0
         out.append(Quantity("amount", m.group(0), frozenset({value}), _hedge(text, m.start()),
                             m.start(), m.end(), True))  # fmt: skip
-    for m in _DECADE_RE.finditer(text):
+    for m in _DECADE_RE.finditer(text) if "decade" in folded or "עשור" in folded else ():
         n = (m.group("n") or "a").strip().casefold()
         count = {"a": 1, "one": 1, "two": 2, "three": 3, "שני": 2, "שלושה": 3}[n]
         out.append(Quantity("tenure", m.group(0), frozenset({10.0 * count}),

@@ -4,10 +4,10 @@ value and year, employers and their patterns, names, certifications and degrees.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from vpr_jobs.catalogue import Catalogue, build_catalogue
 from vpr_jobs.fvs.facts import Facts, build_facts, employer_patterns
@@ -15,13 +15,10 @@ from vpr_jobs.fvs.languages import parse_cv_languages
 from vpr_jobs.fvs.measures import read_quantities
 from vpr_jobs.fvs.names import _degree_key, _degrees_in, _initials, _org_tokens
 from vpr_jobs.fvs.quantities import (
-    _NUMBER_WORD_KEYS,
-    _derived_numbers,
     _durations,
     _key,
-    extract_numbers,
 )
-from vpr_jobs.fvs.text import _RUN_RE, _fold, _may_contain_folded, _squash
+from vpr_jobs.fvs.text import _RUN_RE, _fold, _squash
 from vpr_jobs.fvs.vocabulary import (
     _GENERIC_NAME_WORDS,
     _LANGUAGES,
@@ -68,6 +65,7 @@ class _Sources:
     role_cue: re.Pattern[str] | None = None
     fit_score: float = -1.0
     cv_levels: dict[str, float] = field(default_factory=dict)
+    memo: dict[str, frozenset[str]] = field(default_factory=dict)  # shared by copies
     dated: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
     # Answers already computed for this verification (the same names recur across fields).
     name_occurs: dict[str, bool] = field(default_factory=dict)
@@ -121,16 +119,11 @@ def _build_sources(
     src.folded_segments = {_fold(segment).strip(" .") for segment in src.all_segments}
     src.skill_text = _fold("\n".join(src.cv_segments + src.gap_segments))
 
-    normalised = [unicodedata.normalize("NFKC", segment) for segment in src.all_segments]
-    # One look for spelled-out numbers in all the sources instead of one per segment.
-    spelled = _may_contain_folded("\n".join(normalised), _NUMBER_WORD_KEYS)
-    for segment in normalised:
-        mentions = extract_numbers(segment, words=spelled, include_one=True)
-        for n in mentions:
-            src.numbers |= n.values
-            if n.is_year:
-                src.years.add(int(min(n.values)))
-        src.numbers |= _derived_numbers(segment, mentions)
+    _digest_items(src, gap_responses, today)
+    assert src.facts is not None
+    for item_facts in src.facts.items.values():
+        src.numbers |= item_facts.values
+        src.years |= item_facts.years
     for exp in cv.experience:
         src.years.add(int(exp.start_date[:4]))
         if exp.end_date:
@@ -168,12 +161,10 @@ def _build_sources(
         _GENERIC_WORDS | {_fold(lang) for lang in cv.languages} | set(_org_tokens(cv.full_name))
     )
     src.org_acronyms = frozenset().union(*(_initials(_org_tokens(org)) for org in src.orgs))
-    # "LCP" for "Largest Contentful Paint", "BFF" for "backend-for-frontend" in the CV.
-    src.org_acronyms |= _phrase_initials(src.cv_segments + src.gap_segments)
+
     for edu in cv.education:
         keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
         src.cv_degrees += [(key, edu) for key in keys if key]
-    _digest_items(src, gap_responses, today)
     src.cv_levels = parse_cv_languages(cv.languages)
     return src
 
@@ -187,8 +178,16 @@ _ROLE_CUES = (
 )
 
 
+@lru_cache(maxsize=1024)
 def _name_re(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _role_cue(company_name: str) -> re.Pattern[str]:
+    first = company_name.split()[0]
+    company = re.escape(company_name) + (f"|{re.escape(first)}" if len(first) > 2 else "")
+    return re.compile(rf"(?:{_ROLE_CUES}|{company})", re.IGNORECASE)
 
 
 def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: date) -> None:
@@ -206,9 +205,11 @@ def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: da
         ids.append(item.id)
         values |= facts.items[item.id].values
         if item.owner == "candidate" and item.kind != "experience":
-            for q in read_quantities(item.text):
-                if q.kind == "tenure":
-                    src.stated_tenures += [(v, q.months) for v in q.values]
+            mentions = facts.items[item.id].mentions
+            if any(not n.is_year for n in mentions):
+                for q in read_quantities(item.text, mentions):
+                    if q.kind == "tenure":
+                        src.stated_tenures += [(v, q.months) for v in q.values]
     for cert in src.cv.certifications:
         names = re.findall(r"\b[A-Z][A-Z0-9-]{1,9}\b", cert.name) or [cert.name]
         if cert.year:
@@ -218,9 +219,16 @@ def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: da
             src.dated += [
                 (_name_re(n), edu.graduation_year) for n in (edu.institution, edu.degree) if n
             ]
-    first = src.posting.company_name.split()[0]
-    company = re.escape(src.posting.company_name) + (f"|{re.escape(first)}" if len(first) > 2 else "")
-    src.role_cue = re.compile(rf"(?:{_ROLE_CUES}|{company})", re.IGNORECASE)
+    src.role_cue = _role_cue(src.posting.company_name)
+
+
+def phrase_initials(src: _Sources) -> frozenset[str]:
+    """Initials of every 2-4 word phrase of the CV and gap answers: "LCP" for "Largest
+    Contentful Paint", "BFF" for "backend-for-frontend" (computed once, when first needed)."""
+    known = src.memo.get("phrase_initials")
+    if known is None:
+        known = src.memo["phrase_initials"] = _phrase_initials(src.cv_segments + src.gap_segments)
+    return known
 
 
 def _phrase_initials(segments: list[str]) -> frozenset[str]:

@@ -126,12 +126,12 @@ _ACRONYM_STOPLIST = {
     "SRE", "SLO", "SLOS", "SLI", "CI", "CD", "ETL", "ELT", "MVP", "PRD", "RFC", "RFP", "QBR",
     "ICP", "ARR", "MRR", "ACV", "TCV", "GMV", "CAC", "LTV", "CSAT", "SMB", "MAPE", "RMSE",
     "AUC", "HIPAA", "GDPR", "SOX", "IFRS", "GAAP", "ERP", "CRM", "LMS", "HRIS", "SDK", "SPA",
-    "SSR", "CDN", "DNS", "TLS", "VPN", "IAM", "RBAC", "SSO", "LLM", "LLMS", "NLP", "DB", "OS",
+    "SSR", "CDN", "DNS", "TLS", "VPN", "IAM", "RBAC", "SSO", "LLMS", "NLP", "DB", "OS",
     "EMEA", "APAC", "LATAM", "NHS", "ICU", "ED", "OR", "RN", "EHR", "EMR", "P99", "P95", "P50",
     "FTE", "FTES", "IPO", "M&A", "CPA", "PNL", "YOY", "QOQ", "MOM", "SEO", "SEM", "PPC", "CTR",
-    "CRO", "PLG", "GTM", "SDR", "BDR", "AE", "AM", "CSM", "VAT", "EBITDA", "OKRS", "WCAG",
+    "CRO", "PLG", "GTM", "SDR", "BDR", "AE", "AM", "CSM", "VAT", "EBITDA", "WCAG",
     "A11Y", "MAU", "DAU", "RPS", "QPS", "TPS", "IOPS", "CPU", "GPU", "RAM", "SSD", "HA", "DR",
-    "RTO", "RPO", "MTTR", "MTTD", "POC", "PR", "PRS", "E2E", "OOP", "TDD", "BDD", "DDD", "REST",
+    "RTO", "RPO", "MTTR", "MTTD", "POC", "PRS", "E2E", "OOP", "TDD", "BDD", "DDD", "REST",
     "HTTP", "JSON", "XML", "YAML", "CSV", "PDF", "SMS", "NDA", "CEFR", "IDF", "BI",
 }
 _KNOWN_CERT_ACRONYMS = (

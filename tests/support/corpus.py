@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tests.support.sets import SourceSet, load_set
+from vpr_jobs.fvs import FVSResult, verify
 from vpr_jobs.schemas import VPRDocument
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "fvs" / "corpus"
@@ -166,3 +167,23 @@ def load_corpus() -> list[Case]:
                 )
             )  # fmt: skip
     return cases
+
+
+def verify_case(case: Case) -> FVSResult:
+    """FVS's verdict on one case, against the sources of its set."""
+    return verify(
+        case.document,
+        cv=case.sources.cv,
+        posting=case.sources.posting,
+        gap_responses=case.sources.gaps,
+    )
+
+
+def _finding_keys(result: FVSResult) -> set[tuple[str, str, str]]:
+    return {(finding.check, finding.field, finding.value) for finding in result.violations}
+
+
+def is_caught(result: FVSResult, clean_result: FVSResult) -> bool:
+    """A hallucination counts as caught only by a violation the clean report does not already
+    have: a false positive on untouched text must not score as recall."""
+    return bool(_finding_keys(result) - _finding_keys(clean_result))

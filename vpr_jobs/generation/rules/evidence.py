@@ -67,6 +67,13 @@ def clip(text: str, limit: int = EVIDENCE_CLIP) -> str:
     return re.split(r"\s+(?=\S*$)", head)[0].rstrip(" ,;:") + "…"
 
 
+def opening(text: str, words: int = 5) -> str:
+    """The first words of a quote, enough to name it without repeating it whole (a report
+    writes no sentence of six words or more more than twice)."""
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + "…"
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in (fact(part) for part in SENTENCE_RE.split(text or "")) if s]
 

@@ -20,9 +20,11 @@ from vpr_jobs.generation.rules.evidence import (
     GROUPED_KINDS,
     NARRATIVE_KINDS,
     Item,
+    clip,
     dates,
     distinct,
     month_index,
+    opening,
     where,
 )
 from vpr_jobs.generation.rules.retrieval import Candidate, Retriever
@@ -266,6 +268,9 @@ class Matcher:
 
     def _display(self, item: Item, wanted: dict[str, float], free: Sequence[Candidate]) -> str:
         """Show an item; skills and tools are shown with every sibling matching the line."""
+        if item.kind == "gap" and not item.topic & wanted.keys():
+            # The question was about something else: quote the answer, not the question.
+            return self.write("ev_answer", answer=clip(item.fact))
         if item.kind not in GROUPED_KINDS:
             return item.display
         bar = min(0.5, coverage(wanted, item.keys))
@@ -289,14 +294,15 @@ class Matcher:
             match.source = "gap_response"
             match.alignment = "DEVELOPING"
             match.evidence = "; ".join(i.display for i in match.items)
-            match.impact = self.write("why_denied", req=match.requirement)
+            match.impact = self.write("why_denied", req=opening(match.requirement))
             return
 
     def _explain(self, match: Match) -> None:
         """The row's `impact`: why this evidence fits (or does not) the line."""
-        write, req = self.write, match.requirement
+        write, req = self.write, opening(match.requirement)
         evidence_keys = frozenset().union(*(i.keys for i in match.items)) if match.items else None
-        words = _surfaces(req, evidence_keys) if evidence_keys else []
+        facts = " ".join(i.fact for i in match.items)
+        words = _surfaces(match.requirement, evidence_keys, facts) if evidence_keys else []
         shown = write.join([f'"{w}"' for w in words]) if words else f'"{req}"'
         self._variant += 1
         variant = self._variant
@@ -354,7 +360,7 @@ class Matcher:
             alignment,
             "cv",
             evidence,
-            write(f"why_years_{alignment.lower()}", req=line.text),
+            write(f"why_years_{alignment.lower()}", req=opening(line.text)),
             roles=tuple(roles),
         )
 
@@ -369,12 +375,17 @@ def _is_about(topic: frozenset[str], match: Match) -> bool:
     return telling[0] in asked or coverage(match.wanted, topic) >= 0.5
 
 
-def _surfaces(text: str, evidence_keys: frozenset[str]) -> list[str]:
-    """The words of a posting line (as written) that the evidence answers."""
+def _surfaces(text: str, evidence_keys: frozenset[str], facts: str) -> list[str]:
+    """The words of a posting line (as written) that the evidence answers. A name ("Azure")
+    is only said when the evidence itself names it: a concept match ("AWS" for cloud) is not
+    a claim that the candidate used the other product."""
     out: list[str] = []
     for term in terms(text):
         if term.weight >= ANCHOR_WEIGHT and term.key in evidence_keys:
             surface = text[term.start : term.end]
+            named = any(ch.isupper() for ch in surface)
+            if named and surface.casefold() not in facts.casefold():
+                continue
             if surface.casefold() not in {s.casefold() for s in out}:
                 out.append(surface)
     return out[:3]

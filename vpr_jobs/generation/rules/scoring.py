@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from vpr_jobs.generation.rules.evidence import Item, plain
 from vpr_jobs.generation.rules.matching import Match
-from vpr_jobs.generation.rules.text import keys
+from vpr_jobs.generation.rules.text import ANCHOR_WEIGHT, keys, requirement_keys
 from vpr_jobs.generation.rules.writer import Writer
 from vpr_jobs.schemas import CV, Experience, JobPosting
 
@@ -64,6 +64,10 @@ class Fit:
     manager_step: bool  # a manager role without people-management evidence
     level_step: bool  # a step up in seniority
     career_change: bool  # the target role shares nothing with any past role title
+
+
+def _telling(text: str) -> set[str]:
+    return {k for k, w in requirement_keys(text).items() if w >= ANCHOR_WEIGHT}
 
 
 def title_level(title: str) -> int:
@@ -139,9 +143,9 @@ def fit(
             score -= STEP_PENALTY * min(steps, 2)
             notes.append(write("fit_step", role=role, target_role=target))
         # A change of field: no past title shares a word with the target title or the lines.
-        field = keys(" ".join([target, *posting.requirements, *posting.responsibilities]))
+        field = _telling(" ".join([target, *posting.requirements, *posting.responsibilities]))
         field -= _MANAGER_KEYS
-        career_change = not any(field & keys(exp.role) for exp in cv.experience)
+        career_change = not any(field & _telling(exp.role) for exp in cv.experience)
     if any(m.denied_by is not None and m.line.kind == "requirement" for m in rows):
         notes.append(write("fit_denied"))
     final = max(0, min(100, round(score)))

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from vpr_jobs.generation.rules.evidence import Item, clip, distinct, plain, sentences
+from vpr_jobs.generation.rules.evidence import Item, clip, distinct, opening, plain, sentences
 from vpr_jobs.generation.rules.matching import Line, Match
 from vpr_jobs.generation.rules.retrieval import Retriever
 from vpr_jobs.generation.rules.scoring import latest_role
@@ -28,6 +28,13 @@ from vpr_jobs.generation.rules.writer import Writer
 from vpr_jobs.schemas import CV, CitedText, GapResponse, JobPosting
 
 MAX_KEYWORDS = 20
+RELEVANCE_CAP = 0.6
+# A measured change ("from 850 ms to 210 ms", "by 31%", "a 35% drop", "מ-12 ... ל-6").
+_CHANGE_RE = re.compile(
+    r"\bfrom\s+\S+(?:\s+\S+)?\s+to\s+\S+|\bby\s+\d[\d.,]*\s*%"
+    r"|\d\s*%\s+(?:drop|increase|reduction|growth|rise|cut|fewer|more)|מ-\S+.{0,30}ל-?\d",
+    re.IGNORECASE,
+)
 LONG_QUOTE_WORDS = 6  # quotes this long count against the repetition bound
 MAX_REPEATS = 2
 
@@ -69,7 +76,11 @@ def ranked_achievements(items: Sequence[Item], lines: Sequence[Line]) -> list[It
     scored = []
     for item in achievements:
         recent = 1 if item.recency == latest else 0
-        score = relevance.get(item.order, 0.0) + 1.0 * item.quantified + 0.05 * recent
+        change = 0.5 if _CHANGE_RE.search(item.fact) else 0.0  # a before/after result
+        # Relevance separates fitting results from off-topic ones; past that, the measured
+        # change decides.
+        fit = min(relevance.get(item.order, 0.0), RELEVANCE_CAP)
+        score = fit + item.quantified + change + 0.05 * recent
         scored.append((-score, item.order, item))
     return [entry[-1] for entry in sorted(scored, key=lambda e: e[:2])]
 
@@ -110,7 +121,7 @@ def executive_summary(
         budget.take(item.fact)
         ids += item.ids
     if first_gap:
-        parts.append(write("sum_gap", gap=first_gap))
+        parts.append(write("sum_gap", gap=opening(first_gap)))
     return " ".join(parts), ids
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from vpr_jobs.generation.rules.evidence import Item, clip, month_index, plain
+from vpr_jobs.generation.rules.evidence import Item, clip, month_index, opening, plain
 from vpr_jobs.generation.rules.matching import Match
 from vpr_jobs.generation.rules.retrieval import Retriever
 from vpr_jobs.generation.rules.scoring import Fit, latest_role
-from vpr_jobs.generation.rules.sections import LONG_QUOTE_WORDS, Budget
+from vpr_jobs.generation.rules.sections import Budget
 from vpr_jobs.generation.rules.text import RELATED, keys
 from vpr_jobs.generation.rules.writer import Writer
 from vpr_jobs.schemas import CV, CitedText, GapStrategy, JobPosting
@@ -85,7 +85,7 @@ class Strategist:
                 out.append(
                     GapStrategy(
                         gap=match.requirement,
-                        mitigation=self.write("mit_nice", req=match.requirement),
+                        mitigation=self.write("mit_nice", req=opening(match.requirement)),
                         transferable_skills=self._skills(bridge),
                         gap_id=match.line.id,
                         evidence_ids=_ids(bridge),
@@ -94,7 +94,7 @@ class Strategist:
         return out
 
     def _for_row(self, match: Match) -> GapStrategy:
-        write, req = self.write, match.requirement
+        write, req = self.write, opening(match.requirement)
         bridge = self._bridge(match.wanted, exclude=match.items)
         if match.denied_by is not None:
             bridge = [i for i in match.items if i.source == "cv"] + bridge
@@ -120,7 +120,7 @@ class Strategist:
             mitigation = write("mit_none", req=req)
             cited = []
         return GapStrategy(
-            gap=req,
+            gap=match.requirement,
             mitigation=mitigation,
             transferable_skills=self._skills(bridge),
             gap_id=match.line.id,
@@ -208,8 +208,9 @@ class Strategist:
                 self.budget.take(item.fact)
                 fact = clip(item.fact, 200)
             else:
-                fact = _opening(item.fact)
-            text = self.write("tp_star", len(out), req=match.requirement, fact=fact)
+                fact = opening(item.fact)
+            req = opening(match.requirement)
+            text = self.write("tp_star", len(out), req=req, fact=fact)
             out.append(CitedText(text=text, evidence_ids=[match.line.id, *item.ids][:12]))
         return out
 
@@ -224,7 +225,10 @@ class Strategist:
                 points.append(CitedText(text=text, evidence_ids=list(dict.fromkeys(ids))[:12]))
 
         for gap in gaps[:2]:
-            add(write("tp_gap", gap=gap.gap), [i for i in [gap.gap_id, *gap.evidence_ids] if i])
+            add(
+                write("tp_gap", gap=opening(gap.gap)),
+                [i for i in [gap.gap_id, *gap.evidence_ids] if i],
+            )
         names = {
             "target_role": plain(self.posting.role_title),
             "target_company": plain(self.posting.company_name),
@@ -234,12 +238,6 @@ class Strategist:
                 break
             add(write(f"tp_fallback_{n}", **names), ["post.role"])
         return points[:7]
-
-
-def _opening(text: str, words: int = LONG_QUOTE_WORDS - 1) -> str:
-    """The first words of a quote, enough to name the story without repeating it."""
-    parts = text.split()
-    return text if len(parts) <= words else " ".join(parts[:words]) + "…"
 
 
 def _ids(items: Sequence[Item]) -> list[str]:

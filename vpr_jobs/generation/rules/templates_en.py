@@ -22,6 +22,7 @@ EN: dict[str, str] = {
     "ev_summary": 'Professional summary: "{text}"',
     "ev_languages": "Languages: {items}",
     "ev_gap": 'Candidate\'s answer to "{question}": "{answer}"',
+    "ev_answer": 'In the candidate\'s own words: "{answer}"',
     "ev_none": "The CV shows no direct evidence for this requirement.",
     "cert_issuer": "{name}, {issuer}",
     "degree_field": "{degree} in {field}",

@@ -23,6 +23,7 @@ HE: dict[str, str] = {
     "ev_summary": 'מתוך התקציר המקצועי: "{text}"',
     "ev_languages": "שפות: {items}",
     "ev_gap": 'מתוך התשובה לשאלה "{question}": "{answer}"',
+    "ev_answer": 'מתוך התשובות לשאלות הפער: "{answer}"',
     "ev_none": "קורות החיים אינם מציגים ראיה ישירה לדרישה זו.",
     "cert_issuer": "{name}, {issuer}",
     "degree_field": "{degree}, {field}",

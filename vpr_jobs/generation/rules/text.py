@@ -106,6 +106,8 @@ close: month-end close | closing | סגירה | סגירת | סגירות
 budget: budget | budgeting | תקציב | תקציבי | תקציבית
 audit: audit | auditor | auditors | ביקורת | מבקרים
 quota: quota | מכסה
+growth: grow | grew | growth | expansion | expand | expanded | upsell | net revenue retention |
+    צמיחה | הגדלה | הגדלתי
 deal: deal | deals | contract | contracts | עסקה | עסקאות
 research: discovery | user research | user interviews | interviews | מחקר משתמשים
 agile: agile | scrum | kanban | sprint | sprints | אג'ייל
@@ -136,6 +138,7 @@ _CONCEPT_WEIGHT: dict[str, float] = {
     "@manage": 0.8,
     "@lead": 0.6,
     "@admin": 0.7,
+    "@growth": 0.7,
     "@employee": 0.7,
     "@experience": 0.0,
 }

@@ -226,6 +226,8 @@ def _title_candidates(text: str, words: _Words) -> Iterator[tuple[str, str, str 
     at_cue = words.any_folded(_AT_KEYS) or _HE_AT_HINT_RE.search(text) is not None
     for m in words.names() if at_cue else ():
         at = _AT_ORG_RE.match(text, m.end())
+        if at and _fold(at.group(0)).strip().startswith("with"):
+            continue  # "Lead with the ARR growth": an imperative, not a title at an employer
         if at and m.start() not in seen and _has_title_head(m.group(0)):
             seen.add(m.start())
             yield m.group(0), "", at.group("org")

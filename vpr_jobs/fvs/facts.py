@@ -91,7 +91,14 @@ _RATIO_WORDS = {
     "quadrupled": 4.0, "halved": 2.0, "הכפיל": 2.0, "הכפילה": 2.0, "הכפלתי": 2.0,
 }  # fmt: skip
 _CHANGE_GAP_RE = re.compile(
-    r"\s*(?:[A-Za-z%\u05d0-\u05ea]{1,8}\s*)?(?:to|down to|up to|->|→|עד|ל-?)\s*[$€£₪]?"
+    r"\s*(?:[A-Za-z%\u05d0-\u05ea]{1,8}\s*){0,2}(?:to|down to|up to|->|→|עד|ל-?)\s*[$€£₪]?"
+)
+# A percentage that is a change ("by 35%", "35% fewer", "down 60%"), not a level ("93%").
+_CHANGE_PCT_RE = re.compile(
+    r"(?:\bby|\bdown|\bup|ב-?)\s*(?P<p1>\d+(?:\.\d+)?)\s?%"
+    r"|(?P<p2>\d+(?:\.\d+)?)\s?%\s+(?:drop|decrease|reduction|increase|rise|growth|fewer|less"
+    r"|more|faster|cut|improvement|lower|higher|shorter|cheaper|saving)",
+    re.IGNORECASE,
 )
 _TIMES_RE = re.compile(r"(\d+(?:\.\d+)?)\s?(?:x|×|-fold|fold|\s+times)\b", re.IGNORECASE)
 
@@ -109,8 +116,8 @@ def _ratios(text: str, mentions: list[NumberMention]) -> set[float]:
         a, b = min(first.values), min(second.values)
         if a > 0 and b > 0:
             out.add(max(a, b) / min(a, b))
-    for m in re.finditer(r"(\d+(?:\.\d+)?)\s?%", text):
-        pct = float(m.group(1))
+    for m in _CHANGE_PCT_RE.finditer(text):
+        pct = float(m.group("p1") or m.group("p2"))
         out.add(1 + pct / 100)
         if pct < 100:
             out.add(1 / (1 - pct / 100))

@@ -63,9 +63,20 @@ _MULTIPLIER_RE = re.compile(
     r"(?P<nf>two|three|four|five|ten|\d+(?:\.\d+)?)[\s-]?fold|"
     r"(?P<nt>two|three|four|five|ten|\d+(?:\.\d+)?)\s?(?:x|×|times)(?=[\s,.;)]|$)|"
     r"cut\s+(?:it\s+|them\s+)?in\s+half|by\s+half|half\s+as\s+(?:many|much)|"
-    r"הכפיל\w*|פי\s+(?P<pi>שניים|שתיים|שלושה|ארבעה|חמישה|\d+(?:\.\d+)?))",
+    r"(?P<frac>(?:by|to)\s+(?:two[\s-]thirds|three[\s-]quarters|an?\s+third|one[\s-]third"
+    r"|an?\s+quarter|one[\s-]quarter|a\s+half))|double(?=\s+(?:his|her|their|the|its)\b)|"
+    r"הוכפל\w*|הכפיל\w*|פי\s+(?P<pi>שניים|שתיים|שלושה|ארבעה|חמישה|\d+(?:\.\d+)?)"
+    r"|(?P<hefrac>לרבע|לשליש|למחצית|לחצי|בחצי|במחצית|בשליש|ברבע))",
     re.IGNORECASE,
 )
+# A cut "by two thirds" leaves a third: ratio 3; "to a quarter" is ratio 4.
+_FRACTIONS = {
+    "by two thirds": 3.0, "by three quarters": 4.0, "by a third": 1.5, "by an third": 1.5,
+    "by one third": 1.5, "by a quarter": 4 / 3, "by one quarter": 4 / 3, "by a half": 2.0,
+    "to two thirds": 1.5, "to three quarters": 4 / 3, "to a third": 3.0, "to one third": 3.0,
+    "to a quarter": 4.0, "to one quarter": 4.0, "to a half": 2.0, "לרבע": 4.0, "לשליש": 3.0,
+    "למחצית": 2.0, "לחצי": 2.0, "בחצי": 2.0, "במחצית": 2.0, "בשליש": 1.5, "ברבע": 4 / 3,
+}  # fmt: skip
 _DOZEN_RE = re.compile(r"\b(?:a|one|half\s+a)\s+dozen\b(?!s)", re.IGNORECASE)
 _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "שניים": 2, "שתיים": 2,
           "שלושה": 3, "ארבעה": 4, "חמישה": 5}  # fmt: skip
@@ -86,7 +97,7 @@ _VAGUE_RANGES = {
 # Substrings every match of the pattern contains: no scan when none occurs.
 _MULTIPLIER_HINTS = (
     "doubl", "tripl", "quadrupl", "halv", "twice", "fold", "half", "x", "×", "times",
-    "הכפיל", "פי ",
+    "third", "quarter", "הכפיל", "הוכפל", "פי ", "רבע", "שליש", "חצי", "מחצית",
 )  # fmt: skip
 _VAGUE_HINTS = ("dozens", "hundreds", "thousands", "millions", "מאות", "אלפי", "עשרות")
 
@@ -114,7 +125,10 @@ def read_quantities(text: str, mentions: list[NumberMention] | None = None) -> l
     for m in multipliers:
         word = m.group(0).casefold()
         n = m.group("nf") or m.group("nt") or m.group("pi")
-        if n:
+        frac = m.group("frac") or m.group("hefrac")
+        if frac:
+            value = _FRACTIONS[re.sub(r"[\s-]+", " ", frac.casefold())]
+        elif n:
             value = float(_SMALL.get(n.casefold(), 0) or n)
         elif word.startswith(("tripl",)):
             value = 3.0
@@ -176,7 +190,7 @@ def amount_fits(claimed: float, value: float, hedge: Hedge) -> bool:
 def ratio_fits(claimed: float, ratio: float, hedge: Hedge) -> bool:
     """Whether a source ratio supports a claimed multiplier; like amounts, a whole multiplier
     may be rounded down ("fivefold" for 5.6x), never up."""
-    if hedge in ("", "over") and claimed >= 2 and claimed <= ratio < claimed + 1:
+    if hedge in ("", "over") and claimed >= 3 and claimed <= ratio < claimed + 1:
         return True
     if hedge == "over":
         return claimed <= ratio < claimed + 1

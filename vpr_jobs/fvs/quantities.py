@@ -208,7 +208,7 @@ def _share_scales(text: str, found: list[NumberMention]) -> list[NumberMention]:
 
 
 _CHANGE_RE = re.compile(
-    r"\s*(?:[A-Za-z\u05d0-\u05ea]{1,8}\s*)?(?:to|down to|up to|->|\u2192|\u05e2\u05d3|\u05dc-?)"
+    r"\s*(?:[A-Za-z\u05d0-\u05ea]{1,8}\s*){0,2}(?:to|down to|up to|->|\u2192|\u05e2\u05d3|\u05dc-?)"
     r"\s*[$\u20ac\u00a3\u20aa]?"
 )
 

@@ -67,6 +67,8 @@ _TITLE_ABBREVIATIONS = {
     # Synonyms a faithful rewrite may use: the same job, not a different one.
     "developer": "engineer", "programmer": "engineer", "developers": "engineer",
     "engineers": "engineer", "rn": "registered nurse",
+    "sdr": "sales development representative", "bdr": "business development representative",
+    "ae": "account executive",
     "l&d": "learning development", "r&d": "research development", "hr": "human resources",
     "co-founder": "cofounder", "vice-president": "vp", "vice president": "vp",
 }

@@ -23,6 +23,7 @@ from tests.support.fake_anthropic import (
     error,
     hallucinated,
     malformed,
+    miscited,
     ok,
     slow,
     vpr_content_from_rules,
@@ -497,6 +498,29 @@ def test_feedback_is_included_in_the_regeneration_prompt(
     assert "Rewrite the report without them" in prompt
     for finding in findings:
         assert f'in {finding.field}: "{finding.value}"' in prompt
+
+
+def test_a_wrong_citation_is_caught_by_fvs_and_fed_back_naming_it(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    bad, row = miscited(content, "cv.edu.1")
+    fake_anthropic.script(ok(bad), ok(content))
+    generator = make(fake_anthropic)
+
+    first = generator.generate(data)
+    findings = verify(first.document, data).violations
+    second = generator.generate(data, feedback=findings)
+
+    assert findings and {f.citation for f in findings} == {"cv.edu.1"}
+    assert {f.field for f in findings} == {f"evidence_matrix[{row}].evidence"}
+    assert verify(second.document, data).passed
+    prompt = fake_anthropic.requests[1].user_text()
+    catalogue = build_catalogue(data.cv, data.request.job_posting, data.request.gap_responses)
+    for finding in findings:  # the claim, the citation with what it really says, and why
+        assert (
+            f'- in {finding.field}: "{finding.value}" cites [cv.edu.1], which says '
+            f'"{catalogue.get("cv.edu.1").text}". Why: {finding.message}'
+        ) in prompt
 
 
 def test_feedback_on_a_wrong_citation_names_the_claim_the_citation_and_why(

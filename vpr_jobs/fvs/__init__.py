@@ -31,6 +31,7 @@ from datetime import date
 from vpr_jobs.fvs.checks_credentials import _check_certifications, _check_degrees
 from vpr_jobs.fvs.checks_names import _check_organisations, _check_titles
 from vpr_jobs.fvs.checks_numbers import _check_numbers
+from vpr_jobs.fvs.checks_people import check_hebrew_titles, check_management, check_seniority
 from vpr_jobs.fvs.checks_skills import _check_identity, _check_skills, _check_style
 from vpr_jobs.fvs.claims import _CHECKS_BY_KIND, TextField, iter_text_fields
 from vpr_jobs.fvs.languages import check_languages
@@ -120,6 +121,11 @@ def verify(
             _check_certifications(tf, words, src, out)
         if "language" in checks:
             check_languages(tf, src.cv_levels, out)
+        if "people" in checks:
+            check_hebrew_titles(tf, src, out)
+            if tf.kind == "claim":
+                check_seniority(tf, src, out)
+                check_management(tf, src, out)
         if "skill" in checks:
             _check_skills(tf, words, src, out)
         if "style" in checks:

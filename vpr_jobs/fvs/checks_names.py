@@ -30,6 +30,13 @@ _ORG_TRIGGER_RE = re.compile(
     r"|joins|former|graduate of|graduated from|alumna of|alumnus of|studied at))[ \t]+"
     rf"|{_HE_AT})(?:(?i:the)[ \t]+)?[\"\u201c]?(?P<org>{_RUN})"
 )
+# Words before "at <target company>" that speak of the role, not of a past employer.
+_ROLE_CONTEXT_RE = re.compile(
+    r"\b(?:role|position|job|opening|opportunity|team|join|joining|would|will|could|can|apply"
+    r"|applying|interview\w*|posting|asks?|requires?|seeks?|needs?|ready|fit|bring\w*|hiring"
+    r"|as\s+(?:a|an|the)|target|next|future|plan\w*|goal|aim)\b",
+    re.IGNORECASE,
+)
 # "with", "for", "from" and "by" precede capitalised phrases of every kind ("with Engineering
 # Managers", "from Day One"); they introduce an organisation only after one of these words.
 _WEAK_TRIGGERS = {"with", "for", "from", "by"}
@@ -138,6 +145,12 @@ def _check_organisations(tf: TextField, words: _Words, src: _Sources, out: _Coll
         trigger = _fold(m.group("trigger") or "")
         if trigger in _WEAK_TRIGGERS and before not in _AFFILIATION_WORDS:
             continue
+        if (
+            trigger == "at"
+            and tf.kind == "claim"
+            and not _ROLE_CONTEXT_RE.search(tf.text[max(0, m.start() - 60) : m.start()])
+        ):
+            before = "at"  # "a fraud model at <target>": said as a past or current employer
         candidates.append((m.group("org"), before, m.start()))
         spans.append(m.span("org"))
     for m in words.names():
@@ -193,9 +206,9 @@ _NOT_TITLE_WORDS = (
     r"|on|from|that|she|he|they|worked|joined|also|then|later|most|recently|currently"
 )
 _LOWER_AT_RE = re.compile(
-    rf"(?<![\w-])(?P<title>(?:(?!(?:{_NOT_TITLE_WORDS})\b)[a-z][a-z&/-]*[ \t]+){{0,3}}"
+    rf"(?<![\w-])(?P<title>(?:(?!(?i:{_NOT_TITLE_WORDS})\b)[A-Za-z][a-z&/-]*[ \t]+){{0,3}}"
     r"(?P<head>" + "|".join(sorted(_TITLE_HEADS, key=len, reverse=True)) + r"))"
-    rf"[ \t]+(?:at|with)[ \t]+(?:the[ \t]+)?(?P<org>{_RUN})"
+    rf"[ \t]+(?:at|with)[ \t]+(?:the[ \t]+)?(?P<org>{_RUN}|[a-z][\w.&-]+)"
 )
 
 

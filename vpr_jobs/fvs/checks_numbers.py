@@ -190,7 +190,9 @@ def _structural(q: Quantity, text: str, src: _Sources) -> bool:
     value = min(q.values)
     if q.is_word and value <= 4:
         start = max(text.rfind(".", 0, q.start), text.rfind(";", 0, q.start)) + 1
-        stop = min((i for i in (text.find(".", q.end), text.find(";", q.end)) if i > 0), default=len(text))
+        stop = min(
+            (i for i in (text.find(".", q.end), text.find(";", q.end)) if i > 0), default=len(text)
+        )
         others = [m for m in _DIGITS_RE.finditer(text, start, stop)]
         if len(others) >= value:
             return True  # "two quota years: 134% in 2024 after 120% in 2023" counts what it lists

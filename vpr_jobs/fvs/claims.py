@@ -27,13 +27,13 @@ class TextField:
 _CHECKS_BY_KIND: dict[FieldKind, frozenset[str]] = {
     "claim": frozenset(
         {"number", "organisation", "title", "degree", "certification", "skill", "style"}
-        | {"language"}
+        | {"language", "people"}
     ),
     "posting_quote": frozenset({"number"}),
     "gap": frozenset({"number", "organisation", "style"}),
     "mitigation": frozenset(
         {"number", "organisation", "title", "degree", "certification", "style", "skill"}
-        | {"language"}
+        | {"language", "people"}
     ),
 }
 

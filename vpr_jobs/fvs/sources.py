@@ -8,8 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from vpr_jobs.catalogue import Catalogue, build_catalogue
+from vpr_jobs.fvs import hebrew
 from vpr_jobs.fvs.facts import Facts, build_facts, employer_patterns
 from vpr_jobs.fvs.languages import parse_cv_languages
 from vpr_jobs.fvs.measures import read_quantities
@@ -65,7 +67,8 @@ class _Sources:
     role_cue: re.Pattern[str] | None = None
     fit_score: float = -1.0
     cv_levels: dict[str, float] = field(default_factory=dict)
-    memo: dict[str, frozenset[str]] = field(default_factory=dict)  # shared by copies
+    memo: dict[str, Any] = field(default_factory=dict)  # shared by the per-document copies
+    hebrew_words: set[str] = field(default_factory=set)
     dated: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
     # Answers already computed for this verification (the same names recur across fields).
     name_occurs: dict[str, bool] = field(default_factory=dict)
@@ -166,6 +169,9 @@ def _build_sources(
         keys = {key for _, key, _ in _degrees_in(edu.degree)} or {_degree_key(edu.degree)}
         src.cv_degrees += [(key, edu) for key in keys if key]
     src.cv_levels = parse_cv_languages(cv.languages)
+    for segment in src.all_segments:
+        if hebrew.has_hebrew(segment):
+            src.hebrew_words |= hebrew.stems(segment)
     return src
 
 

@@ -78,6 +78,7 @@ _PAST_TITLE_CUES = {
 }
 # A word right before "at"/"for" that turns the target company into a claimed past employer.
 _PAST_EMPLOYER_CUES = {
+    "at",
     "worked", "served", "employed", "spent", "previously", "formerly", "tenure", "stint", "was",
     "years", "months", "career",
 }

@@ -47,6 +47,7 @@ DEVELOPING_AT = 0.2
 COMBINED_DISCOUNT = 0.9  # two items that together cover a line count a little less than one
 YEARS_MODERATE_SHARE = 0.6  # share of the asked-for years that still counts as MODERATE
 MAX_USES = 2  # rows one piece of evidence may serve
+GAP_ANSWER_COVERAGE = 0.7  # how much of a line an answer to another question must cover
 LineKind = Literal["requirement", "responsibility", "nice_to_have"]
 
 # An answer that says the candidate lacks (or barely has) what the line asks.
@@ -57,6 +58,7 @@ _DENIAL_RE = re.compile(
 )
 
 
+_FIRST_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\s+[-–—]\s+")
 # Asked about the first, answered with the second: a smaller scope, not the thing itself.
 _ADJACENT_SCOPE = {"@manage": frozenset({"@mentor", "@lead"})}
 
@@ -136,7 +138,11 @@ def alignment_for(score: float) -> Alignment | None:
 
 
 def is_denial(answer: str) -> bool:
-    return bool(_DENIAL_RE.search(answer))
+    """The answer's lead denies ("I have no direct reports yet", "לא עבדתי עם OpenShift",
+    "only side projects"); a later "but I was not their direct manager" qualifies a detail
+    of an answer that opened with the evidence."""
+    lead = _FIRST_SENTENCE_RE.split(answer.strip(), maxsplit=1)[0]
+    return bool(_DENIAL_RE.search(lead))
 
 
 def qualifies(item: Item) -> bool:
@@ -231,11 +237,7 @@ class Matcher:
         # An answer that denies or qualifies this line is handled by _apply_denial; it is
         # evidence only for lines its question is not about.
         telling = {k for k, w in wanted.items() if w >= ANCHOR_WEIGHT}
-        free = [
-            c
-            for c in free
-            if c.item.kind != "gap" or not (qualifies(c.item) and c.item.topic & telling)
-        ]
+        free = [c for c in free if c.item.kind != "gap" or _answers(c, telling)]
         if not free:
             return Match(line, wanted)
         primary = free[0]
@@ -363,6 +365,15 @@ class Matcher:
             write(f"why_years_{alignment.lower()}", req=opening(line.text)),
             roles=tuple(roles),
         )
+
+
+def _answers(candidate: Candidate, telling: set[str]) -> bool:
+    """A gap answer is evidence for a line its question was about, or that it answers almost
+    word for word; a few shared words ("care", "assessment") are no answer."""
+    item = candidate.item
+    if qualifies(item) and item.topic & telling:
+        return False  # _apply_denial makes it the row's (developing) source instead
+    return bool(item.topic & telling) or candidate.coverage >= GAP_ANSWER_COVERAGE
 
 
 def _is_about(topic: frozenset[str], match: Match) -> bool:

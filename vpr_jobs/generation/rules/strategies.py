@@ -23,6 +23,7 @@ from vpr_jobs.schemas import CV, CitedText, GapStrategy, JobPosting
 
 BREAK_MONTHS = 6  # a pause between roles a recruiter will ask about
 _BREAK_WORDS = frozenset(keys("break gap pause career break sabbatical הפסקה פער"))
+_QUOTED = frozenset({"achievement", "description", "summary", "gap"})
 _MANAGE_BRIDGE = frozenset({"@manage", "@mentor", "@lead", "@ld"})
 
 
@@ -54,7 +55,7 @@ class Strategist:
         """Bridge evidence as the report shows it: a quote while the budget allows."""
         shown = []
         for item in bridge:
-            if item.kind in ("achievement", "description", "summary", "gap"):
+            if item.kind in _QUOTED:
                 if self.budget.ok(item.fact):
                     self.budget.take(item.fact)
                     shown.append(f'"{clip(item.fact, 160)}"')
@@ -63,6 +64,10 @@ class Strategist:
             else:
                 shown.append(item.fact)
         return self.write.join(list(dict.fromkeys(shown)))
+
+    def _show_ok(self, item: Item) -> bool:
+        """Whether an item can still be shown (a quote not yet spent, or a plain name)."""
+        return item.kind not in _QUOTED or self.budget.ok(item.fact) or bool(item.where)
 
     def _skills(self, bridge: Sequence[Item]) -> list[str]:
         return [i.fact for i in bridge if i.kind in ("skill", "tool")]
@@ -109,9 +114,8 @@ class Strategist:
             else:
                 mitigation = write("mit_none", req=req)
             cited = [match.denied_by, *bridge[:2]]
-        elif match.alignment == "DEVELOPING" and match.items:
-            shown = self._show(match.items[:1])
-            mitigation = write("mit_developing", bridge=shown or f'"{req}"', req=req)
+        elif match.alignment == "DEVELOPING" and match.items and self._show_ok(match.items[0]):
+            mitigation = write("mit_developing", bridge=self._show(match.items[:1]), req=req)
             cited = [*match.items, *bridge]
         elif bridge:
             mitigation = write("mit_related", req=req, bridge=self._show(bridge))

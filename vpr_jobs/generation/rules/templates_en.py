@@ -35,7 +35,7 @@ EN: dict[str, str] = {
     "why_story.3": "Direct experience of {terms}, as {where}.",
     "why_list": "The CV names {terms}; an example from a past role will make it concrete.",
     "why_list.2": "Listed in the CV ({terms}); back it with a story in the interview.",
-    "why_list.3": "Stated in the CV for {terms}; one concrete example will carry it.",
+    "why_list.3": "Stated in the CV for {terms}; a concrete example will carry it.",
     "why_formal": "Formal grounding in {terms}.",
     "why_summary": "Claimed in the candidate's own summary for {terms}; an example will prove it.",
     "why_moderate": 'Covers {terms}, though not all of "{req}"; the remaining distance is short.',
@@ -133,17 +133,17 @@ EN: dict[str, str] = {
     ),
     "hard_change": "Career change from {role} to {target_role}",
     "hard_change_mit": (
-        "Expect to be asked why you are switching, and why now. Script: one sentence on the "
+        "Expect to be asked why you are switching, and why now. Script: a short sentence on the "
         "move, then the "
         "transferable results ({bridge}) and what you did to prepare."
     ),
     "hard_break": "Break between {end} and {start}",
     "hard_break_mit": (
-        "Expect a question about the break. Script: state it in one sentence, as your answer "
+        "Expect a question about the break. Script: state it briefly, as your answer "
         'does ("{answer}"), then move to what you bring now.'
     ),
     "hard_break_plain": (
-        "Expect a question about the break. Script: state the reason in one sentence, what you "
+        "Expect a question about the break. Script: state the reason briefly, what you "
         "kept current, and move to what you bring now."
     ),
     # Talking points: STAR prompts tied to cited stories.

@@ -58,7 +58,7 @@ _DENIAL_RE = re.compile(
 )
 
 
-_FIRST_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\s+[-–—]\s+")
+_FIRST_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\s+[-\u2013\u2014]\s+")
 # Asked about the first, answered with the second: a smaller scope, not the thing itself.
 _ADJACENT_SCOPE = {"@manage": frozenset({"@mentor", "@lead"})}
 

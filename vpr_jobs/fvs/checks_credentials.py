@@ -74,9 +74,9 @@ _CERT_NAMED_RES = (
         rf"(?:(?i:an?|the)[ \t]+)?(?P<name>{_RUN})"
     ),
     re.compile(
-        r"(?<![A-Za-z0-9_-])(?<![A-Za-z0-9]-)(?P<name>"
+        r"(?<![A-Za-z0-9_-])(?<![A-Za-z0-9]-)(?P<name>(?:"
         + "|".join(map(re.escape, _KNOWN_CERT_ACRONYMS))
-        + r")(?![\w-])"
+        + r")(?:[ \t]+(?:I{1,3}|IV)\b)?)(?![\w-])"
     ),
     # Cloud certifications by level: "AWS Solutions Architect – Professional".
     re.compile(

@@ -105,6 +105,23 @@ class _Claim:
         start, end = self.clause(pos)
         return {year for regex, year in self.src.dated if regex.search(self.text, start, end)}
 
+    def employers_in_sentence(self, pos: int) -> set[str]:
+        """The employers named from the figure's relative clause on to the next one ("...
+        nine years in training roles: X at A and Y at B" names A and B; "at Zalando who has
+        ... a decade" names none)."""
+        start, end = self.sentence(pos)
+        cuts = [m.end() for m in _RELATIVE_RE.finditer(self.text, start, pos)]
+        after = _RELATIVE_RE.search(self.text, pos, end)
+        lo, hi = (cuts[-1] if cuts else start), (after.start() if after else end)
+        return {c for regex, c in self.src.employers if regex.search(self.text, lo, hi)}
+
+    def clause_employer(self, pos: int) -> str | None:
+        """The employer named in the figure's clause (a tenure is said of it)."""
+        start, end = self.clause(pos)
+        cuts = [m.end() for m in _RELATIVE_RE.finditer(self.text, start, pos)]
+        after = _RELATIVE_RE.search(self.text, pos, end)
+        return self._nearest(pos, cuts[-1] if cuts else start, after.start() if after else end, True)
+
     def employer_after(self, end: int) -> str | None:
         """The employer named right after a tenure ("6 years at Monday.com")."""
         m = _AT_RE.match(self.text, end)
@@ -155,13 +172,15 @@ _AT_RE = re.compile(r"\s*(?:\S+\s+)?(?:at|with|in|for|ב-?)\s*", re.IGNORECASE)
 _OF_AFTER_RE = re.compile(r"[\d,.]+\s+[\w-]+(?:\s+[\w-]+)?\s+of\s+(?:the|a|an)\b")
 _WHOSE_RE = re.compile(r"\bwhose\b|\bשבה\b|\bשבו\b", re.IGNORECASE)
 _ENTITY_RE = re.compile(
-    r"(?:\b(?:of|for|to|into|at|in|with|behind|across|within|on|joins?|joining|serving)"
+    r"(?:\b(?:of|for|to|into|at|in|with|behind|across|within|joins?|joining|serving)"
     r"\s+(?:an?|the)\s+[$€£₪]?"
     r"|\b(?:role|team|company|posting|group|division|provider|department|organisation)"
     r"['’]s\s+"
     r"|\bwhose\s+(?:[\w-]+\s+){0,2})$",
     re.IGNORECASE,
 )
+_SINCE_RE = re.compile(r"(?:\bsince|\bjoined\s+in|מאז|החל\s+מ)\s*(?:[A-Za-z]+\s+)?$", re.I)
+_RELATIVE_RE = re.compile(r"\s(?:who|which|that)\s", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|\n")
 _CLAUSE_RE = re.compile(
     r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])|(?<=\))\s+",
@@ -306,9 +325,29 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
             f"year {q.text} is not in the CV dates, the gap answers or the posting",
         )
         return
+    dated = claim.dated(q.start)
+    if dated and year not in dated:
+        out.violation(
+            "year",
+            tf.path,
+            q.text,
+            f"{q.text} is not the year the CV gives for what this clause names "
+            f"({', '.join(map(str, sorted(dated)))})",
+        )
+        return
     company = claim.employer(q.start)
     if company is not None:
         roles = claim.roles_of(company)
+        since = _SINCE_RE.search(claim.text[max(0, q.start - 24) : q.start])
+        if since and not any(year == r.start // 12 for r in roles):
+            starts = ", ".join(str(r.start // 12) for r in roles)
+            out.violation(
+                "period",
+                tf.path,
+                q.text,
+                f"'since {q.text}' is not when the role at {company} began ({starts})",
+            )
+            return
         if not any(year in r.years for r in roles):
             periods = ", ".join(f"{r.start // 12}-{r.end // 12}" for r in roles)
             out.violation(
@@ -358,7 +397,15 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
 def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
     facts = claim.facts
     company = claim.employer_after(q.end)
-    roles = claim.roles_of(company) if company else facts.roles
+    named = claim.employers_in_sentence(q.start)
+    if company is None and len(named) == 1:
+        company = claim.clause_employer(q.start)
+    if company:
+        roles = claim.roles_of(company)
+    elif named:  # "over nine years in training roles: ... at A ... at B": the span of both
+        roles = [r for r in facts.roles if r.company in named]
+    else:
+        roles = _tool_roles(q, claim) or facts.roles
     spans = spans_in_years(roles)
     if any(tenure_fits(v, spans, q.hedge, q.months) for v in q.values):
         return
@@ -374,6 +421,24 @@ def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
         q.text,
         f"tenure {q.text!r} is not what the dates give {where}",
     )
+
+
+def _tool_roles(q: Quantity, claim: _Claim) -> list[Role]:
+    """The roles that name the tools of the tenure's clause ("used dbt for eight years")."""
+    start, end = claim.clause(q.start)
+    tools = [w for w in _TOOL_RE.findall(claim.text[start:end]) if len(w) > 1]
+    if not tools:
+        return []
+    items = claim.facts.items
+    out = []
+    for role in claim.facts.roles:
+        texts = [items[i].item.text for i in claim.ids_of(role.company) if i.startswith(role.id)]
+        if any(re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", " ".join(texts)) for t in tools):
+            out.append(role)
+    return out
+
+
+_TOOL_RE = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9+#.]*[A-Za-z0-9+#](?![A-Za-z])")
 
 
 def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:

@@ -66,7 +66,8 @@ _LEARNING_RE = re.compile(
     r"|will\s+\w+|would|eager|pick(?:ing|s)?\s+up|up\s+to\s+speed|familiari[sz]\w*|explor\w+"
     r"|no\s+(?:production\s+|hands-on\s+)?(?:experience|use)|not\s+(?:yet\s+)?(?:used|worked)"
     r"|has\s+not|hasn't|lacks?|without|gap|instead\s+of|rather\s+than|no\s+production)\b"
-    r"|לומד|ללמוד|אלמד|תלמד|קורס|לא\s+עבד|אין\s+לי|ללא\s+ניסיון|בלי\s+ניסיון|במקום",
+    r"|לומד|ללמוד|אלמד|תלמד|קורס|(?<![\u05d0-\u05ea])[וש]?(?:לא|אין|ללא|בלי)(?![\u05d0-\u05ea])"
+    r"|מוגבל|במקום",
     re.IGNORECASE,
 )
 _SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]|$)")

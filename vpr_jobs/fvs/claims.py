@@ -41,6 +41,8 @@ _CHECKS_BY_KIND: dict[FieldKind, frozenset[str]] = {
 def iter_text_fields(document: VPRDocument) -> Iterator[TextField]:
     """Every prose field with its path, in reading order (mirrors `VPRDocument.prose()`)."""
     yield TextField("executive_summary", document.executive_summary, "claim")
+    if document.fit_rationale:
+        yield TextField("fit_rationale", document.fit_rationale, "claim")
     for i, row in enumerate(document.evidence_matrix):
         yield TextField(f"evidence_matrix[{i}].requirement", row.requirement, "posting_quote")
         cited = tuple(row.evidence_ids)

@@ -120,7 +120,21 @@ def _build_sources(
     src.all_segments = src.cv_segments + src.gap_segments + src.posting_segments
     src.folded_text = _fold("\n".join(src.all_segments))
     src.folded_segments = {_fold(segment).strip(" .") for segment in src.all_segments}
-    src.skill_text = _fold("\n".join(src.cv_segments + src.gap_segments))
+    # A gap answer that says "I have not worked with Vue" does not make Vue known.
+    affirmed = [
+        sentence
+        for answer in src.gap_segments
+        for sentence in re.split(r"(?<=[.!?;])\s+|,\s+(?:but|and)\s+|,\s*(?:אבל|ו)", answer)
+        if not _NEGATION_RE.search(sentence)
+    ]
+    # A question the candidate answered without "no" ("Only for build tooling ...") names a
+    # tool the candidate used.
+    affirmed += [
+        g.question
+        for g in gap_responses
+        if not re.match(r"\s*(?:no\b|not\b|never\b|לא\b|אין\b)", g.answer, re.IGNORECASE)
+    ]
+    src.skill_text = _fold("\n".join(src.cv_segments + affirmed))
 
     _digest_items(src, gap_responses, today)
     assert src.facts is not None
@@ -175,11 +189,15 @@ def _build_sources(
     return src
 
 
+_NEGATION_RE = re.compile(
+    r"\b(?:not|never|no|haven't|hasn't|didn't|don't|without|yet\s+to)\b|(?<![\u05d0-\u05ea])(?:לא|אין|ללא|בלי)(?![\u05d0-\u05ea])",
+    re.IGNORECASE,
+)
 # Words by which a sentence speaks of the target role or company, not of the candidate.
 _ROLE_CUES = (
     r"the role|this role|the position|this position|the team|the company|the posting|the job"
     r"|you will|the hiring|the group|the division|the platform team|its |their |they |the org"
-    r"|(?<![\u05d0-\u05ea])[ובלמהשכ]{0,2}(?:תפקיד|צוות|חברה|משרה|חטיבה|ארגון|מחלקה)"
+    r"|(?<![\u05d0-\u05ea])(?:[ושה]?[לכמה]|ה)(?:תפקיד|צוות|חברה|משרה|חטיבה|ארגון|מחלקה)"
     r"(?![\u05d0-\u05ea])"
 )
 

@@ -111,7 +111,8 @@ _SKILL_LEXICON = (
     "Gong", "Salesloft", "ZoomInfo", "Sales Navigator", "Clari",
     "Mixpanel", "Amplitude", "Pendo", "Hotjar", "Optimizely", "Productboard", "Miro",
     "Trello", "Intercom", "ServiceNow", "Okta", "Perl", "Haskell", "Elixir", "Erlang", "Clojure",
-    "Objective-C", "Dart", "Solidity", "COBOL", "Fortran",
+    "Objective-C", "Dart", "Solidity", "COBOL", "Fortran", "Sketch", "InVision", "Adobe XD",
+    "Zeplin", "Kubecost", "Gainsight", "Marketo", "Pardot", "Apollo.io", "Lusha", "Loom",
 )
 _SKILL_ALIASES = {
     "Postgres": ("PostgreSQL",), "PostgreSQL": ("Postgres",), "K8s": ("Kubernetes",),

@@ -585,7 +585,8 @@ def test_quoted_posting_text_is_not_a_claim() -> None:
     quoted = _verify("backend", "evidence_matrix[0].impact", 'Directly covers "Python or Go".')
     assert quoted.passed and not quoted.warnings, _describe(quoted)
     claimed = _verify("backend", "evidence_matrix[0].impact", "Writes Go services daily.")
-    assert [(w.check, w.value) for w in claimed.warnings] == [("skill", "Go")]
+    # A tool claimed as used is a violation since FVS v2 (it was a warning).
+    assert [(v.check, v.value) for v in claimed.violations] == [("skill", "Go")]
 
 
 def test_a_quoted_name_is_still_checked() -> None:
@@ -611,8 +612,8 @@ def test_style_words_are_flexible_warnings() -> None:
 def test_warnings_and_violations_are_reported_together() -> None:
     result = _verify("ld", "talking_points[3]", "Spearheaded Kubernetes training at Google")
     assert not result.passed
-    assert {v.check for v in result.violations} == {"organisation"}
-    assert {w.check for w in result.warnings} == {"skill", "style"}
+    assert {v.check for v in result.violations} == {"organisation", "skill"}
+    assert {w.check for w in result.warnings} == {"style"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -884,7 +885,8 @@ def test_cue_matches_are_the_scan_matches(regex: Any, cues: Any, hebrew: Any) ->
 def test_skills_named_are_the_lexicon_terms_found() -> None:
     for text in _corpus():
         expected = [term for term, regex in ck_skill._SKILL_RES if regex.search(text)]
-        assert list(ck_skill._skills_named(text, ftext._Words(text))) == expected
+        found = ck_skill._skills_named(text, ftext._Words(text))
+        assert [term for term, _ in found] == expected
 
 
 def test_word_before_is_the_last_word_of_the_prefix() -> None:

@@ -202,12 +202,23 @@ _SENIOR_TITLE_RE = re.compile(
 )
 
 
+_BEING_RE = re.compile(
+    r"\b(?:is|was|been|as|became|becomes|serves|served|works|worked|working|promoted\s+to"
+    r"|appointed)\s+(?:a|an|the)?\s*$",
+    re.IGNORECASE,
+)
+
+
 def check_seniority(tf: TextField, src: _Sources, out: _Collector) -> None:
     """Senior titles said without an employer: each must be a CV role or the target role."""
     text = tf.text
     for regex in (_HEAD_OF_RE, _SENIOR_TITLE_RE):
         for m in regex.finditer(text):
+            if not _BEING_RE.search(text[max(0, m.start() - 30) : m.start()]):
+                continue  # "align with the Head of People": someone else, not a claim
             title = m.group("t").strip()
+            if " ".join(title.casefold().split()[:3]) in src.folded_text:
+                continue  # "the Head of People" of the posting: a person, not a claim
             if title_matches(title, src.posting.role_title) or any(
                 title_matches(title, e.role) for e in src.cv.experience
             ):

@@ -279,11 +279,35 @@ def test_hebrew_wording_follows_the_gender_of_the_gap_answers() -> None:
 
 
 @pytest.mark.parametrize("name", HEBREW_SETS)
-def test_english_in_hebrew_reports_stays_inside_quotations(name: str) -> None:
-    _, outside_quotes = latin_share(set_report(name))
-    # Names of tools, employers and titles are Latin in the sources; the prose around them
-    # is Hebrew.
-    assert outside_quotes < 0.3
+def test_english_in_hebrew_reports_is_quoted_or_a_name(name: str) -> None:
+    source = load_set(name)
+    cv, posting = source.cv, source.posting
+    names = [
+        cv.full_name,
+        *(e.role for e in cv.experience),
+        *(e.company for e in cv.experience),
+        *(t for e in cv.experience for t in e.technologies),
+        *(c.name for c in cv.certifications),
+        *(c.issuer for c in cv.certifications),
+        *(f"{e.degree} {e.field_of_study} {e.institution}" for e in cv.education),
+        *cv.skills,
+        *cv.languages,
+        posting.role_title,
+        posting.company_name,
+        *posting.requirements,
+        *posting.responsibilities,
+        *posting.nice_to_have,
+    ]
+    latin_word = re.compile(r"[A-Za-z][\w+#-]*(?:\.\w+)*")
+    names_words = {w.casefold() for n in names for w in latin_word.findall(n)}
+    names_words.add("star")  # the STAR interview method keeps its name in Hebrew
+    for text in set_report(name).prose():
+        outside = re.sub(r'"[^"]+"', " ", text)
+        # A Latin word outside a quotation is a name from the sources, never template prose.
+        for word in latin_word.findall(outside):
+            assert word.casefold() in names_words, (word, text)
+    # And the prose around the names is Hebrew.
+    assert latin_share(set_report(name))[1] < 0.5
 
 
 # --------------------------------------------------------------------------- FVS

@@ -128,7 +128,10 @@ class RulesGenerator:
             gap_strategies=gaps,
             talking_points=strategist.talking_points(stories, gaps),
             keywords=keywords(
-                posting, cv_keys(backed), source_words(cv, posting, request.gap_responses)
+                posting,
+                cv_keys(backed),
+                source_words(cv, posting, request.gap_responses),
+                " ".join(i.fact for i in backed).casefold(),
             ),
             word_count=0,
         )

@@ -30,6 +30,7 @@ from vpr_jobs.generation.rules.evidence import (
 from vpr_jobs.generation.rules.retrieval import Candidate, Retriever
 from vpr_jobs.generation.rules.text import (
     ANCHOR_WEIGHT,
+    CATEGORY_CONCEPTS,
     OR_RE,
     YEARS_EN_RE,
     YEARS_HE_RE,
@@ -387,15 +388,13 @@ def _is_about(topic: frozenset[str], match: Match) -> bool:
 
 
 def _surfaces(text: str, evidence_keys: frozenset[str], facts: str) -> list[str]:
-    """The words of a posting line (as written) that the evidence answers. A name ("Azure")
-    is only said when the evidence itself names it: a concept match ("AWS" for cloud) is not
-    a claim that the candidate used the other product."""
+    """The words of a posting line (as written) that the evidence answers. A product of a
+    category ("Azure") is only said when the evidence names it: "AWS" shows cloud, not Azure."""
     out: list[str] = []
     for term in terms(text):
         if term.weight >= ANCHOR_WEIGHT and term.key in evidence_keys:
             surface = text[term.start : term.end]
-            named = any(ch.isupper() for ch in surface)
-            if named and surface.casefold() not in facts.casefold():
+            if term.key in CATEGORY_CONCEPTS and surface.casefold() not in facts.casefold():
                 continue
             if surface.casefold() not in {s.casefold() for s in out}:
                 out.append(surface)

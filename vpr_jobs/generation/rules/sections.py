@@ -17,9 +17,11 @@ from vpr_jobs.generation.rules.retrieval import Retriever
 from vpr_jobs.generation.rules.scoring import latest_role
 from vpr_jobs.generation.rules.text import (
     ANCHOR_WEIGHT,
+    CATEGORY_CONCEPTS,
     HE_PREFIXES,
     HEBREW_RE,
     LETTER_RE,
+    Term,
     keys,
     requirement_keys,
     terms,
@@ -187,7 +189,9 @@ def differentiators(
     return out[:5]
 
 
-def keywords(posting: JobPosting, backed: frozenset[str], source_words: set[str]) -> list[str]:
+def keywords(
+    posting: JobPosting, backed: frozenset[str], source_words: set[str], candidate_text: str
+) -> list[str]:
     """Whole terms of the posting that the candidate's sources back, as the posting writes
     them: adjacent telling words stay together ("CI/CD", "causal inference", "ניהול צוות"),
     an English responsibility's opening verb is no keyword, and a Hebrew prefix letter is
@@ -197,12 +201,13 @@ def keywords(posting: JobPosting, backed: frozenset[str], source_words: set[str]
     seen: set[str] = set()
     out: list[str] = []
     for line, is_duty in lines:
-        telling = [t for t in terms(line) if t.weight >= ANCHOR_WEIGHT]
+        telling = [t for t in terms(line) if t.weight >= ANCHOR_WEIGHT or _named(line, t)]
         if is_duty and telling and telling[0].start == 0 and not HEBREW_RE.search(line):
             telling = telling[1:]
         runs: list[list] = []
         for term in telling:
             joined = runs and _JOINER_RE.fullmatch(line[runs[-1][-1].end : term.start])
+            joined = joined and not line[term.start : term.end].startswith(_HE_AND)
             if joined and len(runs[-1]) < 3 and term.key in backed and runs[-1][-1].key in backed:
                 runs[-1].append(term)
             else:
@@ -211,6 +216,10 @@ def keywords(posting: JobPosting, backed: frozenset[str], source_words: set[str]
             if not all(t.key in backed for t in run):
                 continue
             surface = _whole(line[run[0].start : run[-1].end], source_words)
+            if any(t.key in CATEGORY_CONCEPTS for t in run) and (
+                surface.casefold() not in candidate_text
+            ):
+                continue  # a product ("Azure") of a category the candidate knows by another
             dedupe = surface.casefold()
             if dedupe in seen or not LETTER_RE.search(surface) or len(surface) < 2:
                 continue
@@ -220,6 +229,12 @@ def keywords(posting: JobPosting, backed: frozenset[str], source_words: set[str]
 
 
 _JOINER_RE = re.compile(r"[\s/-]*")
+_HE_AND = "\u05d5"  # the prefix "and": "פריסה ובדיקות" is two terms
+
+
+def _named(line: str, term: Term) -> bool:
+    """A capitalised word inside a line is part of a name ("Design System"), however generic."""
+    return term.start > 0 and line[term.start].isupper() and term.weight > 0
 
 
 def _whole(surface: str, source_words: set[str]) -> str:

@@ -111,12 +111,25 @@ growth: grow | grew | growth | expansion | expand | expanded | upsell | net reve
 deal: deal | deals | contract | contracts | עסקה | עסקאות
 research: discovery | user research | user interviews | interviews | מחקר משתמשים
 agile: agile | scrum | kanban | sprint | sprints | אג'ייל
-performance: web vitals | core web vitals | load time | bundle size | performance | latency |
+developer: developer | developers | software engineer | software engineers | מפתח | מפתחים |
+    מפתחת | מפתחות
+junior: junior | juniors | צעיר | צעירים | צעירה | ג'וניור
+web: web | web app | web apps | website | ווב | אתר | אתרים
+checkout: checkout | purchase | purchasing | quote flow | conversion | רכישה | המרה | המרות
+performance: largest contentful paint | lcp | web vitals | core web vitals | load time |
+    bundle size | performance | latency |
     p99 | p95 | throughput | response time | speed | faster |
     ביצועים | זמן תגובה
 data: data | נתונים | דאטה
 communication: communication | presentation | תקשורת | הצגה
 """
+
+
+# Concepts whose members are different products ("AWS" is not "Azure"): a match shows the
+# category, never that the candidate used the other member.
+CATEGORY_CONCEPTS = frozenset(
+    {"@cloud", "@sql", "@queue", "@iac", "@monitoring", "@lms", "@agile", "@performance"}
+)
 
 
 def _parse_concepts(table: str) -> dict[str, tuple[str, ...]]:

@@ -168,18 +168,25 @@ def _check_employer_after(
     text: str, pos: int, src: _Sources, tf: TextField, out: _Collector
 ) -> None:
     """A ב-word after a title must name an employer of the sources."""
-    m = re.compile(r"[^\s]*(?:\s+[^\s]+){0,3}?\s+(ו?ב-?)([\u05d0-\u05ea\"'״׳]+)").match(text, pos)
+    m = _AFTER_TITLE_RE.match(text, pos)
     if m is None:
         return
-    name = m.group(2)
+    name, following = m.group(2), m.group(3) or ""
     at = m.start(1)
     if any(regex.match(text, at) for regex, _ in src.employers):
         return
     stems = {hebrew.stem(r) for r in hebrew.readings(name)} | {name}
     if stems & _HE_NOT_ORG or any(_is_title_word(c) for c in _concepts([name])):
         return
-    if any(hebrew.stem(r) in src.hebrew_words for r in hebrew.readings("ב" + name)):
-        return
+    for company in {r.company for r in src.facts.roles} if src.facts else ():
+        words = hebrew.words(company)
+        if name in words:  # "בנק" of "בנק לאומי": the next word must be the employer's too
+            if len(words) == 1 or following in words:
+                return
+            break
+    else:
+        if any(hebrew.stem(r) in src.hebrew_words for r in hebrew.readings("ב" + name)):
+            return
     out.violation(
         "organisation",
         tf.path,
@@ -188,6 +195,9 @@ def _check_employer_after(
     )
 
 
+_AFTER_TITLE_RE = re.compile(
+    r"[^\s]*(?:\s+[^\s]+){0,3}?\s+(ו?ב-?)([\u05d0-\u05ea\"'״׳]+)(?:\s+([\u05d0-\u05ea\"'״׳]+))?"
+)
 _HEAD_OF_RE = re.compile(
     r"\b(?P<t>(?:head|director|vp|vice president|chief)\s+of\s+(?:[\w&-]+\s?){1,4}?)"
     r"(?=\s+(?:at|with|in|for|and|who|since|from|to)\b|[,.;:)]|$)",

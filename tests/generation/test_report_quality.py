@@ -162,6 +162,28 @@ def test_no_row_resting_on_a_gap_answer_is_strong(name: str) -> None:
             assert row.alignment != "STRONG", row.requirement
 
 
+def test_a_break_between_roles_gets_a_script_built_on_the_candidates_answer() -> None:
+    gaps = set_report("nurse_to_product").gap_strategies
+    breaks = [g for g in gaps if g.gap.startswith("Break between")]
+
+    assert len(breaks) == 1
+    assert breaks[0].gap == "Break between 2022-03 and 2023-08"  # the CV's own dates
+    assert "gap.1" in breaks[0].evidence_ids
+    assert "I stepped away from nursing to care for my father" in breaks[0].mitigation
+    # Hard questions come before the line-by-line gaps.
+    assert gaps.index(breaks[0]) == 0
+
+
+@pytest.mark.parametrize("name", SET_NAMES)
+def test_the_report_is_a_pure_function_of_its_sources(name: str) -> None:
+    source = load_set(name)
+    again = generate(source.cv, source.posting, source.gaps)
+
+    assert again.model_dump(exclude={"generated_at"}) == set_report(name).model_dump(
+        exclude={"generated_at"}
+    )
+
+
 # --------------------------------------------------------------------------- citations
 
 

@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import date
 
 from vpr_jobs.fvs.checks_credentials import _check_certifications, _check_degrees
+from vpr_jobs.fvs.checks_education import check_institutions
 from vpr_jobs.fvs.checks_names import _check_organisations, _check_titles
 from vpr_jobs.fvs.checks_numbers import _check_numbers
 from vpr_jobs.fvs.checks_people import check_hebrew_titles, check_management, check_seniority
@@ -117,6 +118,7 @@ def verify(
             _check_titles(tf, words, src, out)
         if "degree" in checks:
             _check_degrees(tf, words, src, out)
+            check_institutions(tf, src, out)
         if "certification" in checks:
             _check_certifications(tf, words, src, out)
         if "language" in checks:

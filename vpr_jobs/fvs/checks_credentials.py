@@ -11,6 +11,7 @@ from vpr_jobs.fvs.names import (
     _degree_key,
     _degree_level,
     _degrees_in,
+    _initials,
     _org_tokens,
     _similar,
     _title_tokens,
@@ -54,6 +55,7 @@ def _check_degrees(tf: TextField, words: _Words, src: _Sources, out: _Collector)
             wanted = set(_title_tokens(field_of_study))
             if not any(
                 wanted <= set(_title_tokens(f"{edu.field_of_study} {edu.degree}"))
+                or _squash(field_of_study) in _initials(_org_tokens(edu.field_of_study))
                 or _similar(_fold(field_of_study), _fold(edu.field_of_study), 0.85)
                 for edu in matching
             ):

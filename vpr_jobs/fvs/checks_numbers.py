@@ -120,7 +120,9 @@ class _Claim:
         start, end = self.clause(pos)
         cuts = [m.end() for m in _RELATIVE_RE.finditer(self.text, start, pos)]
         after = _RELATIVE_RE.search(self.text, pos, end)
-        return self._nearest(pos, cuts[-1] if cuts else start, after.start() if after else end, True)
+        return self._nearest(
+            pos, cuts[-1] if cuts else start, after.start() if after else end, True
+        )
 
     def employer_after(self, end: int) -> str | None:
         """The employer named right after a tenure ("6 years at Monday.com")."""

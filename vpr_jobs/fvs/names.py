@@ -133,7 +133,7 @@ _DEGREE_OF = r"arts|science|engineering|education|business administration|fine a
 _DEGREE_RE = re.compile(
     r"(?<![A-Za-z.])(?P<deg>"
     r"Ph\.?[ \t]?D\.?|D\.Phil\.?|Ed\.D\.?|E?MBA"
-    r"|[BM]\.[ \t]?(?:Sc|A|S|Ed|Eng|Arch|Des|Phil|Tech|F\.?A)\.?"
+    r"|[BM]\.[ \t]?(?:Sc|A|S|Ed|Eng|Arch|Des|Phil|Tech|F\.?A|B\.A|S\.N)\.?"
     r"|BSc|MSc|BA|MA|BEng|MEng|BEd|MEd|BFA|MFA|BBA|LLB|LLM|MPhil|BTech|MTech"
     r"|LL\.[ \t]?[BM]\.?"
     rf"|(?i:bachelor(?:'s|s)?(?:[ \t]+of[ \t]+(?P<bof>{_DEGREE_OF}))?)"
@@ -142,7 +142,7 @@ _DEGREE_RE = re.compile(
     r")(?![A-Za-z])"
 )
 _DEGREE_FIELD_RE = re.compile(
-    r"[ \t]+(?:degree[ \t]+)?(?i:in|of)[ \t]+(?P<field>[A-Z][\w&-]*"
+    r"(?:[ \t]*\([^)]{1,12}\))?[ \t]+(?:degree[ \t]+)?(?i:in|of)[ \t]+(?P<field>[A-Z][\w&-]*"
     r"(?:[ \t]+(?:(?:and|&|of)[ \t]+)?[A-Z][\w&-]*)*)"
 )
 # fmt: off

@@ -463,21 +463,17 @@ def inflate_metric(content: dict[str, Any], factor: int = 10) -> dict:
 
 
 def miscited(content: dict[str, Any], wrong_id: str) -> tuple[dict, int]:
-    """Cite `wrong_id` for the first row that rests on a measured achievement, with the
-    achievement told in the report's words (unquoted), so its figures are claims that the
-    cited item must hold; returns the content and the row's index."""
+    """Cite `wrong_id` for the first row that quotes a measured result, the row now telling
+    that result in its own words (unquoted), so its figures are claims the cited item must
+    hold; returns the content and the row's index."""
     out = copy.deepcopy(content)
     for index, row in enumerate(out["evidence_matrix"]):
-        cites_result = any(".ach." in item for item in row.get("evidence_ids", []))
-        if (
-            cites_result
-            and re.search(r"\d", row["evidence"])
-            and wrong_id not in row["evidence_ids"]
-        ):
-            row["evidence"] = row["evidence"].replace('"', "")
+        measured = re.search(r'"([^"]*\d[^"]*)"', row["evidence"])
+        if measured and row.get("evidence_ids") and wrong_id not in row["evidence_ids"]:
+            row["evidence"] = measured.group(1).rstrip(".") + "."
             row["evidence_ids"] = [wrong_id]
             return out, index
-    raise ValueError("no row citing a measured achievement")
+    raise ValueError("no row quoting a measured result")
 
 
 _HALLUCINATIONS = {"employer": invent_employer, "year": shift_year, "metric": inflate_metric}

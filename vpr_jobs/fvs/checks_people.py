@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from vpr_jobs.fvs import hebrew
 from vpr_jobs.fvs.claims import TextField
@@ -42,6 +43,8 @@ _HE_NOT_ORG = {
     "תחום", "צוות", "חברה", "פרויקט", "מחלקה", "חטיבה", "ארגון", "קבוצה", "יחידה", "מסגרת",
     "משך", "היקף", "שנים", "שנת", "תקופה", "מהלך", "עבר", "עבודה", "סביבת", "סביבה", "ענן",
     "ניהול", "הובלת", "פועל", "פיתוח", "תשתיות", "מערכות", "ראיית", "ביקורת", "כספים", "מימון",
+    "רמה", "רמת", "אופן", "עולם", "שוק", "דרך", "זמן", "שנה", "חודש", "צורה", "כיוון", "מקביל",
+    "ייצור", "פרודקשן", "הצלחה", "פירמה", "פירמת", "משרה", "תפקיד", "תחומי", "ישיר", "ישירות",
 }  # fmt: skip
 _TOKEN_RE = re.compile(r"[A-Za-z][\w+#./-]*|[\u05d0-\u05ea][\u05d0-\u05ea\"'״׳]*|[^\s]")
 
@@ -54,6 +57,8 @@ def _concepts(words: list[str]) -> list[str]:
         if hebrew.has_hebrew(word):
             concept = None
             for reading in _plausible_readings(hebrew.normalise(word)):
+                if reading.endswith(("ים", "ות")) and reading not in _HE_TITLES:
+                    continue  # "אנליסטים": people, not a title
                 concept = _HE_TITLES.get(hebrew.stem(reading)) or _HE_TITLES.get(reading)
                 if concept:
                     break
@@ -85,9 +90,18 @@ def check_hebrew_titles(tf: TextField, src: _Sources, out: _Collector) -> None:
     roles = src.facts.roles
     for regex, company in src.employers:
         for m in regex.finditer(text):
-            phrase = _words_before(text, m.start())
+            start = m.start()
+            glued = _GLUED_PREFIX_RE.search(text, 0, start)  # "ב-Lemonade"
+            if glued and glued.end() == start:
+                start = glued.start()
+            phrase = _words_before(text, start)
             held = [r.title for r in roles if r.company == company]
             _compare(phrase, held, f"at {company}", tf, out)
+    # A ב-word after a title or a work word names an employer: it must be one of the CV's.
+    for m in _WORK_CUE_RE.finditer(text):
+        _check_employer_after(text, m.end(), src, tf, out)
+    for m in _HE_ORG_CUE_RE.finditer(text):
+        _check_org_name(text, m, src, tf, out)
     for m in re.finditer(r"(?<![\u05d0-\u05ea])ו?כ(?=[\u05d0-\u05ea])", text):
         words = _TOKEN_RE.findall(text[m.end() : m.end() + 40])[:3]
         words = [w for w in words if w.strip() and w not in ",.;:()"]
@@ -100,6 +114,32 @@ def check_hebrew_titles(tf: TextField, src: _Sources, out: _Collector) -> None:
         phrase = _title_run(words)
         _compare(phrase, [r.title for r in roles], "in the CV", tf, out)
         _check_employer_after(text, m.end(), src, tf, out)
+
+
+_GLUED_PREFIX_RE = re.compile(r"(?<![\u05d0-\u05ea])[ובלמהשכ]{1,2}-?")
+_WORK_CUE_RE = re.compile(
+    r"(?<![\u05d0-\u05ea])[וש]?(?:עבד\w*|עובד\w*|שירת\w*|הועסק\w*|העבודה|עבודת\w*|מתמחה"
+    r"|מהנדס\w*|מפתח\w*|חשב|מנהל\w*|רואה\s+חשבון|אנליסט\w*)(?![\u05d0-\u05ea])"
+)
+_HE_ORG_CUE_RE = re.compile(
+    r"(?<![\u05d0-\u05ea])[ובלמהשכ]{0,2}(?P<cue>בנק|חברת|קבוצת|רשת)\s+(?P<name>[\u05d0-\u05ea\"'״׳-]+)"
+)
+
+
+def _check_org_name(
+    text: str, m: re.Match[str], src: _Sources, tf: TextField, out: _Collector
+) -> None:
+    """ "בנק הפועלים": a bank, company or group named in Hebrew must be one of the sources."""
+    phrase = f"{m.group('cue')} {m.group('name')}"
+    for source in src.all_segments:
+        if phrase in hebrew.normalise(source):
+            return
+    out.violation(
+        "organisation",
+        tf.path,
+        phrase,
+        f"organisation {phrase!r} is not in the CV or the gap answers",
+    )
 
 
 def _sentence(text: str, pos: int) -> tuple[int, int]:
@@ -175,6 +215,18 @@ def _check_employer_after(
     at = m.start(1)
     if any(regex.match(text, at) for regex, _ in src.employers):
         return
+    target = _target_pattern(src.posting.company_name)
+    if target.match(text, at):
+        start, end = _sentence(text, at)
+        if not _HE_ROLE_CONTEXT.search(text, start, end):
+            out.violation(
+                "organisation",
+                tf.path,
+                src.posting.company_name,
+                f"{src.posting.company_name!r} is the target company, but the text presents it "
+                "as an employer",
+            )
+        return
     stems = {hebrew.stem(r) for r in hebrew.readings(name)} | {name}
     if stems & _HE_NOT_ORG or any(_is_title_word(c) for c in _concepts([name])):
         return
@@ -198,6 +250,13 @@ def _check_employer_after(
 _AFTER_TITLE_RE = re.compile(
     r"[^\s]*(?:\s+[^\s]+){0,3}?\s+(ו?ב-?)([\u05d0-\u05ea\"'״׳]+)(?:\s+([\u05d0-\u05ea\"'״׳]+))?"
 )
+@lru_cache(maxsize=256)
+def _target_pattern(company: str) -> re.Pattern[str]:
+    words = hebrew.words(company) or [company]
+    body = r"[\s-]*".join(re.escape(w) for w in words[:2])
+    return re.compile(rf"(?:[ובלמהשכ]{{1,2}}-?)?{body}(?![\w])", re.IGNORECASE)
+
+
 _HEAD_OF_RE = re.compile(
     r"\b(?P<t>(?:head|director|vp|vice president|chief)\s+of\s+(?:[\w&-]+\s?){1,4}?)"
     r"(?=\s+(?:at|with|in|for|and|who|since|from|to)\b|[,.;:)]|$)",

@@ -197,6 +197,9 @@ def tenure_fits(claimed: float, spans: list[float], hedge: str, months: bool = F
     return False
 
 
+_GENERIC_HE_ORG = {"בנק", "חברת", "קבוצת", "רשת", "בית", "משרד", "אוניברסיטת", "צה\"ל"}
+
+
 def employer_patterns(roles: list[Role]) -> list[tuple[re.Pattern[str], str]]:
     return list(_employer_patterns(tuple(dict.fromkeys(r.company for r in roles))))
 
@@ -218,6 +221,8 @@ def _employer_patterns(companies: tuple[str, ...]) -> tuple[tuple[re.Pattern[str
             body = glue.join(re.escape(t).replace('"', '["״]?') for t in tokens[:2])
             prefix = r"(?:[ובלמהשכ]{1,2}-?)?" if he else ""
             alternatives.append(prefix + body)
+            if he and len(tokens) > 1 and tokens[0] not in _GENERIC_HE_ORG and len(tokens[0]) > 3:
+                alternatives.append(prefix + re.escape(tokens[0]))  # "שטראוס" of "שטראוס גרופ"
         if alternatives:
             pattern = r"(?<![\w])(?:" + "|".join(alternatives) + r")(?!\w)"
             out.append((re.compile(pattern, re.IGNORECASE), company))

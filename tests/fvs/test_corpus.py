@@ -73,6 +73,10 @@ def test_clean_report_cites_only_catalogue_items_of_its_set(case: Case) -> None:
     ]
     assert catalogue.unknown([i for i in cited if i]) == []
     assert doc.schema_version == 2 and doc.language == source.about.language
+    assert (doc.version, doc.generator.name) == (1, "claude")
+    assert doc.job_id.endswith(f"{SET_NAMES.index(case.set) + 1:012d}")
+    assert 4 <= len(doc.evidence_matrix) <= 8
+    assert 3 <= len(doc.differentiators) <= 5 and 5 <= len(doc.talking_points) <= 7
     assert doc.word_count == doc.count_words()
     assert all(item.evidence_ids for item in [*doc.differentiators, *doc.talking_points])
 

@@ -145,13 +145,16 @@ def test_markdown_shows_every_section_and_the_cited_sources(api: Any, submit: An
     assert f"`{item.id}` {rendering.md_escape(item.text)}" in markdown
 
 
-def test_json_stays_the_default(api: Any, submit: Any) -> None:
+def test_json_stays_the_default_and_accept_negotiates_markdown(api: Any, submit: Any) -> None:
     job = complete(api, submit, "backend_senior_to_staff")
 
     response = api.get(f"/api/applications/{job.application_id}/vpr")
+    negotiated = api.get(f"/api/applications/{job.application_id}/vpr", HTTP_ACCEPT="text/markdown")
 
     assert response["Content-Type"] == "application/json"
     assert response.json()["document"]["job_id"] == str(job.pk)
+    assert negotiated["Content-Type"] == "text/markdown; charset=utf-8"  # Accept works too
+    assert negotiated.content.decode().startswith("# Value Proposition Report: ")
 
 
 def test_a_jobs_result_link_renders_too(api: Any, submit: Any) -> None:

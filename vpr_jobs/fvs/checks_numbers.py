@@ -101,9 +101,19 @@ class _Claim:
         return (cuts[-1] if cuts else start), (after_cut.start() if after_cut else end)
 
     def dated(self, pos: int) -> set[int]:
-        """The years of the certifications and degrees named in the figure's clause."""
+        """The year of the certification or degree named nearest before the figure in its
+        clause (else the first after it)."""
         start, end = self.clause(pos)
-        return {year for regex, year in self.src.dated if regex.search(self.text, start, end)}
+        before: tuple[int, int] | None = None
+        after: tuple[int, int] | None = None
+        for regex, year in self.src.dated:
+            for m in regex.finditer(self.text, start, end):
+                if m.end() <= pos and (before is None or m.end() > before[0]):
+                    before = (m.end(), year)
+                elif m.start() >= pos and (after is None or m.start() < after[0]):
+                    after = (m.start(), year)
+        chosen = before or after
+        return {chosen[1]} if chosen else set()
 
     def employers_in_sentence(self, pos: int) -> set[str]:
         """The employers named from the figure's relative clause on to the next one ("...
@@ -412,7 +422,7 @@ def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
     if any(tenure_fits(v, spans, q.hedge, q.months) for v in q.values):
         return
     stated = [t for t, months in claim.src.stated_tenures if months == q.months]
-    if any(amount_fits(c, v, q.hedge) for c in q.values for v in stated):
+    if not company and any(amount_fits(c, v, q.hedge) for c in q.values for v in stated):
         return
     if claim.about_role(q.start) and _fits(q, claim.src.posting_values):
         return  # "the role asks for 5+ years"
@@ -453,7 +463,7 @@ def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
             return
         why = f"no source gives a change of {min(q.values):g}x"
     else:
-        values = set().union(*(items[i].values for i in ids))
+        values = set().union(*(items[i].values - set(items[i].years) for i in ids))
         if any(q.low <= v <= q.high * 2 for v in values):
             return
         if claim.about_role(q.start) and any(q.low <= v for v in claim.src.posting_values):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from vpr_jobs.fvs import hebrew
 from vpr_jobs.fvs.claims import TextField
 from vpr_jobs.fvs.names import _names_match, org_matches, title_matches
 from vpr_jobs.fvs.result import Tier, _Collector
@@ -67,30 +68,64 @@ _LEARNING_RE = re.compile(
     r"|no\s+(?:production\s+|hands-on\s+)?(?:experience|use)|not\s+(?:yet\s+)?(?:used|worked)"
     r"|has\s+not|hasn't|lacks?|without|gap|instead\s+of|rather\s+than|no\s+production)\b"
     r"|לומד|ללמוד|אלמד|תלמד|קורס|(?<![\u05d0-\u05ea])[וש]?(?:לא|אין|ללא|בלי)(?![\u05d0-\u05ea])"
-    r"|מוגבל|במקום",
+    r"|מוגבל|במקום|חסר\w*",
     re.IGNORECASE,
 )
 _SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]|$)")
 
 
-def _tier(text: str, start: int) -> Tier:
-    for m in _SENTENCE_RE.finditer(text):
+def _tier(text: str, start: int, plan: bool = False) -> Tier:
+    """A tool in a clause about learning or lacking it is a plan (warning), else a claim; in
+    a plan (a mitigation) only a clause that says it was used is a claim."""
+    for m in _CLAUSE_RE.finditer(text):
         if m.start() <= start < m.end():
-            return "VERIFIABLE" if _LEARNING_RE.search(m.group(0)) else "IMMUTABLE"
+            if _LEARNING_RE.search(m.group(0)):
+                return "VERIFIABLE"
+            return "IMMUTABLE" if not plan or _USED_RE.search(m.group(0)) else "VERIFIABLE"
     return "IMMUTABLE"
+
+
+_CLAUSE_RE = re.compile(
+    r"(?:[^.!?;:\n])+?(?=[.!?;:]|\sand\s(?=(?:what|how|why|where|when|which)\b)"
+    r"|\sו(?=ל[\u05d0-\u05ea])|$)"
+)
+# Verbs of past use: a tool next to one in a plan ("mention he worked with X") is a claim.
+_USED_RE = re.compile(
+    r"\b(?:used|uses|worked\s+with|built|ran|runs|wrote|deployed|implemented|prospected"
+    r"|developed|migrated)\b|עבד\w*\s+עם|השתמש\w*|בנה\w*|הטמיע\w*|פיתח\w*|כתב\w*",
+    re.IGNORECASE,
+)
+# In Hebrew prose a Latin-script capitalised word is a name: a tool when not a source's.
+_LATIN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9.+#-]{2,}(?![A-Za-z0-9])")
 
 
 def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) -> None:
     text = tf.text
+    plan = tf.kind != "claim"
     for term, start in _skills_named(text, words):
         if not _skill_known(term, src) and not org_matches(term, src.posting.company_name):
-            tier = "VERIFIABLE" if tf.kind != "claim" else _tier(text, start)
             out.add(
-                tier,
+                _tier(text, start, plan),
                 "skill",
                 tf.path,
                 term,
                 f"tool {term!r} is claimed as used but is not in the CV or the gap answers",
+            )
+    if hebrew.has_hebrew(text):
+        for m in _LATIN_NAME_RE.finditer(text):
+            word = m.group(0).rstrip(".")
+            if word in _SKILL_SET or _fold(word) in src.org_acronyms or _skill_known(word, src):
+                continue
+            if _name_in_candidate(word, src) or org_matches(word, src.posting.company_name):
+                continue
+            if word.upper() in _ACRONYM_STOPLIST or _fold(word) in phrase_initials(src):
+                continue
+            out.add(
+                _tier(text, m.start(), plan),
+                "skill",
+                tf.path,
+                word,
+                f"{word!r} is claimed as used but is not in the CV or the gap answers",
             )
     for m in _ACRONYM_RE.finditer(text):
         word = m.group(0)
@@ -103,7 +138,7 @@ def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) 
         if word in _KNOWN_CERT_SET or _squash(word) in src.cert_acronyms:
             continue  # Certifications have their own check.
         if not _skill_known(word, src):
-            tier = "VERIFIABLE" if tf.kind != "claim" else _tier(text, m.start())
+            tier = _tier(text, m.start(), plan)
             out.add(
                 tier,
                 "skill",

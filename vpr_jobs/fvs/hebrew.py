@@ -131,3 +131,34 @@ VAGUE_TENS = {"עשרות": (20, 99)}
 DECADE = ("עשור", "עשורים")
 YEAR_WORDS = {"שנים", "שנות", "שנה", "שנתיים"}
 MONTH_WORDS = {"חודשים", "חודש"}
+
+
+# --------------------------------------------------------------------------- transliteration
+
+_HE_CONSONANTS = {
+    "ב": "b", "ג": "g", "ד": "d", "ז": "z", "ט": "t", "כ": "k", "ך": "k", "ל": "l", "מ": "m",
+    "ם": "m", "נ": "n", "ן": "n", "ס": "s", "פ": "p", "ף": "p", "צ": "s", "ץ": "s", "ק": "k",
+    "ר": "r", "ש": "s", "ת": "t",
+}  # fmt: skip
+_LATIN_DIGRAPHS = (("ph", "p"), ("sh", "s"), ("ch", "k"), ("th", "t"), ("ck", "k"), ("x", "ks"))
+_LATIN_CONSONANTS = {"c": "k", "q": "k", "f": "p", "v": "b", "j": "g"}
+
+
+def skeleton(name: str) -> str:
+    """The consonants of a name, in either script, for matching a transliteration:
+    "למונייד" and "Lemonade" are both "lmnd", "פייבר" and "Fiverr" both "pbr"."""
+    out: list[str] = []
+    if has_hebrew(name):
+        letters = [_HE_CONSONANTS.get(ch, "") for ch in normalise(name)]
+    else:
+        low = name.casefold()
+        for digraph, plain in _LATIN_DIGRAPHS:
+            low = low.replace(digraph, plain)
+        letters = [
+            _LATIN_CONSONANTS.get(ch, ch) if ch.isalpha() and ch not in "aeiouyhw" else ""
+            for ch in low
+        ]
+    for letter in letters:
+        if letter and (not out or out[-1] != letter):
+            out.append(letter)
+    return "".join(out)

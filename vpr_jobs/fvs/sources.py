@@ -125,7 +125,7 @@ def _build_sources(
         sentence
         for answer in src.gap_segments
         for sentence in re.split(r"(?<=[.!?;])\s+|,\s+(?:but|and)\s+|,\s*(?:אבל|ו)", answer)
-        if not _NEGATION_RE.search(sentence)
+        if not _NEGATION_RE.search(sentence) and not _STUDYING_RE.search(sentence)
     ]
     # A question the candidate answered without "no" ("Only for build tooling ...") names a
     # tool the candidate used.
@@ -189,6 +189,7 @@ def _build_sources(
     return src
 
 
+_STUDYING_RE = re.compile(r"\b(?:learning|studying|course)\b|לומד|קורס", re.IGNORECASE)
 _NEGATION_RE = re.compile(
     r"\b(?:not|never|no|haven't|hasn't|didn't|don't|without|yet\s+to)\b|(?<![\u05d0-\u05ea])(?:לא|אין|ללא|בלי)(?![\u05d0-\u05ea])",
     re.IGNORECASE,

@@ -7,6 +7,7 @@ and talking point of the report cites the CV line or gap answer it quotes.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ KIND_WEIGHT: dict[str, float] = {
     "skill": 0.85,
     "tool": 0.85,
     "language": 0.85,
-    "summary": 0.85,
+    "summary": 0.7,  # a claim in the candidate's own words, not a shown result
     "gap": 0.8,
     "education": 0.75,
 }
@@ -45,6 +46,31 @@ _QUANTIFIED_RE = re.compile(
     r"|[$£€₪]\s*\d|\d\s*[$£€₪]|\bfrom\s+\S+\s+to\s+\S+|מ-?\d|אחוז",
     re.IGNORECASE,
 )
+
+
+LONG_QUOTE_WORDS = 6  # quotes this long count against the repetition bound
+MAX_REPEATS = 2
+
+
+class Budget:
+    """How often each long quote has been written into the report so far."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    @staticmethod
+    def _norm(text: str) -> str | None:
+        norm = " ".join(text.casefold().split())
+        return norm if len(norm.split()) >= LONG_QUOTE_WORDS else None
+
+    def ok(self, *texts: str) -> bool:
+        return all((n := self._norm(t)) is None or self.counts[n] < MAX_REPEATS for t in texts if t)
+
+    def take(self, *texts: str) -> None:
+        for text in texts:
+            norm = self._norm(text) if text else None
+            if norm:
+                self.counts[norm] += 1
 
 
 def fact(text: str) -> str:
@@ -108,6 +134,7 @@ class Item:
     where: str = ""  # "role at company" for facts that belong to one experience
     recency: int = 0  # the experience's start month (0: undated)
     topic: frozenset[str] = frozenset()  # a gap answer's question: what it is about
+    display_question: str = ""  # a gap answer's question as written
 
     @property
     def weight(self) -> float:
@@ -172,6 +199,7 @@ class _Collector:
         recency: int = 0,
         topic: str = "",
     ) -> None:
+        question = fact(topic)
         found = keys(match_text)
         if text and found:
             item = Item(
@@ -186,6 +214,7 @@ class _Collector:
                 place,
                 recency,
                 frozenset(k for k, w in requirement_keys(topic).items() if w >= ANCHOR_WEIGHT),
+                question,
             )
             self.items.append(item)
 

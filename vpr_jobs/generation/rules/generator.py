@@ -9,11 +9,10 @@ from typing import Any
 
 from vpr_jobs.catalogue import build_catalogue
 from vpr_jobs.generation.base import GenerationInput, GenerationResult
-from vpr_jobs.generation.rules.evidence import Item, collect_items
+from vpr_jobs.generation.rules.evidence import Budget, Item, collect_items
 from vpr_jobs.generation.rules.matching import Line, Match, Matcher, posting_lines, qualifies
 from vpr_jobs.generation.rules.scoring import fit
 from vpr_jobs.generation.rules.sections import (
-    Budget,
     cv_keys,
     differentiators,
     executive_summary,
@@ -56,15 +55,12 @@ def analyse(
     items = collect_items(cv, gap_responses, catalogue, write)
     lines, nice = posting_lines(posting)
     ranked = ranked_achievements(items, [*lines, *nice])
-    matcher = Matcher(cv, items, today, write)
-    # The summary quotes the two strongest results: each may serve one row besides.
-    for item in ranked[:2]:
-        matcher.uses[item.order] += 1
+    # The summary quotes the two strongest results first; rows then quote within the budget.
+    budget = Budget()
+    budget.take(*(item.fact for item in ranked[:2]))
+    matcher = Matcher(cv, items, today, budget, write)
     rows = matcher.match_all(lines)
     extras = matcher.match_all(nice)
-    budget = Budget()
-    for match in [*rows, *extras]:
-        budget.take(*(item.fact for item in match.items))
     return Analysis(items, [*lines, *nice], rows, extras, ranked, budget, write)
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 from vpr_jobs.generation.rules.evidence import (
     GROUPED_KINDS,
     NARRATIVE_KINDS,
+    Budget,
     Item,
     clip,
     dates,
@@ -87,7 +88,7 @@ class Match:
     items: tuple[Item, ...] = ()
     roles: tuple[tuple[str, Experience], ...] = ()
     denied_by: Item | None = None
-    matched: tuple[str, ...] = field(default=())  # the line's words the evidence answers
+    candidates: tuple[Candidate, ...] = field(default=(), repr=False)  # what was free to use
 
     @property
     def requirement(self) -> str:
@@ -162,8 +163,11 @@ def qualifies(item: Item) -> bool:
 class Matcher:
     """Matches every line of one posting against one candidate's evidence."""
 
-    def __init__(self, cv: CV, items: Sequence[Item], today: date, write: Writer) -> None:
+    def __init__(
+        self, cv: CV, items: Sequence[Item], today: date, budget: Budget, write: Writer
+    ) -> None:
         self.cv = cv
+        self.budget = budget
         self.items = list(items)
         self.retriever = Retriever(items)
         self.today = today
@@ -212,6 +216,8 @@ class Matcher:
         else:
             found = self._best_text(line, parts)
         self._apply_denial(found)
+        if found.items and not found.roles:
+            found.evidence = "; ".join(self._display(i, found) for i in found.items)
         for item in found.items:
             self.uses[item.order] += 1
         return found
@@ -257,6 +263,11 @@ class Matcher:
                 if combined > score:
                     score, secondary = combined, other
                 break
+        # The best-ranked item leads (a measured result); if another item alone answers the
+        # line better (a summary that says it all), it joins as the second piece.
+        best = max(free, key=lambda c: (c.coverage * c.item.weight, -c.item.order))
+        if best is not primary and best.coverage * best.item.weight > score:
+            score, secondary = best.coverage * best.item.weight, best
         match = Match(line, wanted, score, alignment_for(score))
         if match.alignment is None:
             return match
@@ -265,23 +276,40 @@ class Matcher:
         match.source = primary.item.source
         if match.source == "gap_response" and match.alignment == "STRONG":
             match.alignment = "MODERATE"  # self-reported, not in the CV: never the strongest proof
-        match.evidence = "; ".join(self._display(c.item, wanted, free) for c in used)
+        match.candidates = tuple(free)
         self._explain(match)
         return match
 
-    def _display(self, item: Item, wanted: dict[str, float], free: Sequence[Candidate]) -> str:
-        """Show an item; skills and tools are shown with every sibling matching the line."""
-        if item.kind == "gap" and not item.topic & wanted.keys():
-            # The question was about something else: quote the answer, not the question.
-            return self.write("ev_answer", answer=clip(item.fact))
+    def _display(self, item: Item, match: Match) -> str:
+        """Show an item: a long quote in full while the report has not yet written it twice,
+        else by its opening words; skills and tools with every sibling matching the line."""
+        write, wanted = self.write, match.wanted
+        if item.kind == "gap":
+            answer = self._quote(item.fact)
+            if not item.topic & wanted.keys():
+                # The question was about something else: quote the answer, not the question.
+                return write("ev_answer", answer=answer)
+            question = self._quote(item.display_question)
+            return write("ev_gap", question=question, answer=answer)
+        if item.kind in ("achievement", "description"):
+            return write("ev_quote", text=self._quote(item.fact), where=item.where)
+        if item.kind == "summary":
+            return write("ev_summary", text=self._quote(item.fact))
         if item.kind not in GROUPED_KINDS:
             return item.display
         bar = min(0.5, coverage(wanted, item.keys))
-        group = [c.item.display for c in free if c.item.kind == item.kind and c.coverage >= bar]
+        found = match.candidates
+        group = [c.item.display for c in found if c.item.kind == item.kind and c.coverage >= bar]
         group = distinct(group) or [item.display]
         if item.kind == "skill":
-            return self.write("ev_skills", items=self.write("list_sep").join(group))
-        return self.write("ev_tools", items="; ".join(group))
+            return write("ev_skills", items=write("list_sep").join(group))
+        return write("ev_tools", items="; ".join(group))
+
+    def _quote(self, text: str) -> str:
+        if self.budget.ok(text):
+            self.budget.take(text)
+            return clip(text)
+        return opening(text)
 
     def _apply_denial(self, match: Match) -> None:
         """A gap answer on this line that denies or qualifies it makes the row DEVELOPING."""
@@ -296,7 +324,6 @@ class Matcher:
             match.roles = ()
             match.source = "gap_response"
             match.alignment = "DEVELOPING"
-            match.evidence = "; ".join(i.display for i in match.items)
             match.impact = self.write("why_denied", req=opening(match.requirement))
             return
 

@@ -20,7 +20,7 @@ from vpr_jobs.generation.rules.text import coverage
 # How the final rank mixes relevance (coverage of the line, BM25) and impact.
 COVERAGE_SHARE = 0.5
 BM25_SHARE = 0.3
-QUANTIFIED_BONUS = 0.2
+QUANTIFIED_BONUS = 0.3
 RECENCY_BONUS = 0.08
 
 

@@ -22,6 +22,7 @@ from vpr_jobs.schemas import CV, Experience, JobPosting
 LINE_WEIGHT = {"requirement": 1.0, "responsibility": 0.7, "nice_to_have": 0.3}
 CREDIT = {"STRONG": 1.0, "MODERATE": 0.6, "DEVELOPING": 0.35}
 DENIED_CREDIT = 0.2
+DEVELOPING_SLOPE = 0.9
 MANAGER_PENALTY = 12
 MANAGER_CAP = 75  # a manager role without management evidence never reads as a near-certain fit
 STEP_PENALTY = 8  # per seniority level stepped up
@@ -112,6 +113,9 @@ def _base(rows: Sequence[Match], extras: Sequence[Match]) -> float:
         total += weight
         if match.denied_by is not None:
             credit += weight * DENIED_CREDIT
+        elif match.alignment == "DEVELOPING":
+            # A partial match earns by how much it covers: a near-miss more than a shared word.
+            credit += weight * min(CREDIT["DEVELOPING"], DEVELOPING_SLOPE * match.score)
         elif match.alignment is not None:
             credit += weight * CREDIT[match.alignment]
     return 100 * credit / total if total else 0.0

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from vpr_jobs.generation.rules.evidence import Item, clip, distinct, opening, plain, sentences
+from vpr_jobs.generation.rules.evidence import (
+    Budget,
+    Item,
+    clip,
+    distinct,
+    opening,
+    plain,
+    sentences,
+)
 from vpr_jobs.generation.rules.matching import Line, Match
 from vpr_jobs.generation.rules.retrieval import Retriever
 from vpr_jobs.generation.rules.scoring import latest_role
@@ -22,6 +29,7 @@ from vpr_jobs.generation.rules.text import (
     HEBREW_RE,
     LETTER_RE,
     Term,
+    coverage,
     keys,
     requirement_keys,
     terms,
@@ -37,29 +45,6 @@ _CHANGE_RE = re.compile(
     r"|\d\s*%\s+(?:drop|increase|reduction|growth|rise|cut|fewer|more)|מ-\S+.{0,30}ל-?\d",
     re.IGNORECASE,
 )
-LONG_QUOTE_WORDS = 6  # quotes this long count against the repetition bound
-MAX_REPEATS = 2
-
-
-class Budget:
-    """How often each long quote has been written into the report so far."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-
-    @staticmethod
-    def _norm(text: str) -> str | None:
-        norm = " ".join(text.casefold().split())
-        return norm if len(norm.split()) >= LONG_QUOTE_WORDS else None
-
-    def ok(self, *texts: str) -> bool:
-        return all((n := self._norm(t)) is None or self.counts[n] < MAX_REPEATS for t in texts if t)
-
-    def take(self, *texts: str) -> None:
-        for text in texts:
-            norm = self._norm(text) if text else None
-            if norm:
-                self.counts[norm] += 1
 
 
 def ranked_achievements(items: Sequence[Item], lines: Sequence[Line]) -> list[Item]:
@@ -120,17 +105,16 @@ def executive_summary(
             parts.append(write("sum_summary", text=clip(summary[0])))
             ids.append("cv.summary")
     for item in quoted:
-        budget.take(item.fact)
-        ids += item.ids
+        ids += item.ids  # already in the budget: analyse() reserves the summary's quotes
     if first_gap:
         parts.append(write("sum_gap", gap=opening(first_gap)))
     return " ".join(parts), ids
 
 
 def _posting_relevance(lines: Sequence[Line], item_keys: frozenset[str]) -> float:
-    from vpr_jobs.generation.rules.text import coverage
-
-    return sum(coverage(requirement_keys(line.text), item_keys) for line in lines)
+    """How well a credential answers its best-fitting line (a MEDDICC certificate for the
+    MEDDICC line beats a generic sales one that touches many lines a little)."""
+    return max((coverage(requirement_keys(line.text), item_keys) for line in lines), default=0.0)
 
 
 def differentiators(
@@ -149,7 +133,7 @@ def differentiators(
             budget.take(*quotes)
             out.append(CitedText(text=text, evidence_ids=list(dict.fromkeys(ids))[:12]))
 
-    for item in [i for i in ranked[2:] if i.quantified][:2]:
+    for item in [i for i in ranked[2:] if i.quantified and budget.ok(i.fact)][:2]:
         add(write("diff_achievement", where=item.where, text=clip(item.fact)), item.ids, item.fact)
     certs = [i for i in items if i.kind == "certification"]
     if certs:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from vpr_jobs.generation.rules.evidence import Item, clip, month_index, opening, plain
+from vpr_jobs.generation.rules.evidence import Budget, Item, clip, month_index, opening, plain
 from vpr_jobs.generation.rules.matching import Match
 from vpr_jobs.generation.rules.retrieval import Retriever
 from vpr_jobs.generation.rules.scoring import Fit, latest_role
-from vpr_jobs.generation.rules.sections import Budget
 from vpr_jobs.generation.rules.text import RELATED, keys
 from vpr_jobs.generation.rules.writer import Writer
 from vpr_jobs.schemas import CV, CitedText, GapStrategy, JobPosting
@@ -59,15 +58,11 @@ class Strategist:
                 if self.budget.ok(item.fact):
                     self.budget.take(item.fact)
                     shown.append(f'"{clip(item.fact, 160)}"')
-                elif item.where:
-                    shown.append(item.where)
+                else:
+                    shown.append(f'"{opening(item.fact)}"')
             else:
                 shown.append(item.fact)
         return self.write.join(list(dict.fromkeys(shown)))
-
-    def _show_ok(self, item: Item) -> bool:
-        """Whether an item can still be shown (a quote not yet spent, or a plain name)."""
-        return item.kind not in _QUOTED or self.budget.ok(item.fact) or bool(item.where)
 
     def _skills(self, bridge: Sequence[Item]) -> list[str]:
         return [i.fact for i in bridge if i.kind in ("skill", "tool")]
@@ -114,7 +109,7 @@ class Strategist:
             else:
                 mitigation = write("mit_none", req=req)
             cited = [match.denied_by, *bridge[:2]]
-        elif match.alignment == "DEVELOPING" and match.items and self._show_ok(match.items[0]):
+        elif match.alignment == "DEVELOPING" and match.items:
             mitigation = write("mit_developing", bridge=self._show(match.items[:1]), req=req)
             cited = [*match.items, *bridge]
         elif bridge:

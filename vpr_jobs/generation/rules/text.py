@@ -39,13 +39,13 @@ _FILLER_WORDS = (
     track hands-on""".split()
     + """יכולת יכולות גבוהה גבוה טובה טוב מצוינת מצוין מצויינת ידע היכרות הכרות חובה יתרון
     שנות שנים שנה מוכח רבה רב רלוונטי תחום עבודה מעשי מעשית שליטה לפחות מלאה הבנה
-    מעמיקה מעמיק""".split()
+    מעמיקה מעמיק רמה ברמה""".split()
 )
 # Words that say little about what is asked: they count, but cannot make a match alone.
 _LOW_WORDS = """improve improving improved new several various across ensure help support daily
     key closely partner partners run runs running own set target targets grow growth make
     take get traffic high-traffic team teams שיפור חדש חדשים צוות צוותים תהליכי תהליכים
-    סביבת סביבה שוטפת מול""".split()
+    סביבת סביבה שוטפת מול turn turning turned bring brings keep kept""".split()
 LOW_WEIGHT = 0.3
 
 # Concepts fold synonyms, products of a category and Hebrew/English equivalents together.
@@ -63,6 +63,8 @@ lead: lead | led | leadership | drive | drove | spearhead | הובלה | להו�
     הובילה
 mentor: mentor | mentorship | mentoring | coach | coaching | חניכה | חונך | חונכת | ליווי |
     ליווי מקצועי
+config: configuration management | ansible | puppet | chef | saltstack | ניהול תצורה |
+    ניהול התצורה
 admin: administer | administration | admin | system administrator | sysadmin | ניהול מערכת |
     ניהול מערכות | מנהל מערכות | מנהלת מערכות
 analysis: analysis | analyze | analyse | analytical | analytics | analyst | ניתוח | ניתוחי |
@@ -127,9 +129,7 @@ communication: communication | presentation | תקשורת | הצגה
 
 # Concepts whose members are different products ("AWS" is not "Azure"): a match shows the
 # category, never that the candidate used the other member.
-CATEGORY_CONCEPTS = frozenset(
-    {"@cloud", "@sql", "@queue", "@iac", "@monitoring", "@lms", "@agile", "@performance"}
-)
+CATEGORY_CONCEPTS = frozenset({"@cloud", "@sql", "@queue", "@iac", "@monitoring", "@lms", "@agile"})
 
 
 def _parse_concepts(table: str) -> dict[str, tuple[str, ...]]:

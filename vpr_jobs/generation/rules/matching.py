@@ -365,10 +365,15 @@ class Matcher:
     def _years(self, line: Line, years: int, domain: str) -> Match | None:
         """Years asked are answered by the CV's own role dates, never by a computed total."""
         wanted = {t.key: t.weight for t in terms(domain) if t.weight > 0}
+        # "as a DevOps or infrastructure engineer": a role of either alternative counts.
+        alternatives = [
+            {t.key: t.weight for t in terms(part) if t.weight > 0} for part in OR_RE.split(domain)
+        ]
+        alternatives = [a for a in alternatives if a] or [wanted]
         roles = []
         for i, exp in enumerate(self.cv.experience, 1):
-            text = " ".join([exp.role, exp.description, *exp.achievements, *exp.technologies])
-            if not wanted or coverage(wanted, keys(text)) >= 0.5:
+            text = keys(" ".join([exp.role, exp.description, *exp.achievements, *exp.technologies]))
+            if not wanted or any(coverage(a, text) >= 0.5 for a in alternatives):
                 roles.append((f"cv.exp.{i}", exp))
         if not roles:
             return None

@@ -230,11 +230,11 @@ def _he_key(word: str) -> str:
     feminine ת goes too ("מהנדסת" meets "מהנדס"): keys are compared, never shown.
     """
     word = word.split("/")[0]  # "מהנדס/ת" is the word "מהנדס"
+    if len(word) >= 5 and word.endswith("ת"):
+        word = word[:-1]
     for _ in range(2):
         if len(word) >= 5 and word[0] in HE_PREFIXES:
             word = word[1:]
-    if len(word) >= 5 and word.endswith("ת"):
-        word = word[:-1]
     return word
 
 

@@ -135,13 +135,14 @@ class _Claim:
         )
 
     def employer_after(self, end: int) -> str | None:
-        """The employer named right after a tenure ("6 years at Monday.com")."""
-        m = _AT_RE.match(self.text, end)
-        if m is None:
-            return None
-        for regex, company in self.src.employers:
-            if regex.match(self.text, m.end()):
-                return company
+        """The employer named right after a tenure, within a few words ("6 years at
+        Monday.com", "eight years of leadership training at Wix")."""
+        stop = _STOP_RE.search(self.text, end)
+        window_end = min(stop.start() if stop else len(self.text), end + 48)
+        for m in _AT_RE.finditer(self.text, end, window_end):
+            for regex, company in self.src.employers:
+                if regex.match(self.text, m.end()):
+                    return company
         return None
 
     def _nearest(self, pos: int, start: int, end: int, after: bool) -> str | None:
@@ -180,7 +181,8 @@ class _Claim:
         return [r for r in self.facts.roles if r.company == company]
 
 
-_AT_RE = re.compile(r"\s*(?:\S+\s+)?(?:at|with|in|for|ב-?)\s*", re.IGNORECASE)
+_AT_RE = re.compile(r"\s(?:at|with|in|for)\s+|\s[ו]?ב-?(?=\S)", re.IGNORECASE)
+_STOP_RE = re.compile(r"[,.;:()]|\s(?:and|but|who|which)\s")
 _OF_AFTER_RE = re.compile(r"[\d,.]+\s+[\w-]+(?:\s+[\w-]+)?\s+of\s+(?:the|a|an)\b")
 _WHOSE_RE = re.compile(r"\bwhose\b|\bשבה\b|\bשבו\b", re.IGNORECASE)
 _ENTITY_RE = re.compile(
@@ -409,6 +411,7 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
 def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
     facts = claim.facts
     company = claim.employer_after(q.end)
+    stated_ok = company is None  # "N years at X" is about X; "at X with N years" may not be
     named = claim.employers_in_sentence(q.start)
     if company is None and len(named) == 1:
         company = claim.clause_employer(q.start)
@@ -422,7 +425,7 @@ def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
     if any(tenure_fits(v, spans, q.hedge, q.months) for v in q.values):
         return
     stated = [t for t, months in claim.src.stated_tenures if months == q.months]
-    if not company and any(amount_fits(c, v, q.hedge) for c in q.values for v in stated):
+    if stated_ok and any(amount_fits(c, v, q.hedge) for c in q.values for v in stated):
         return
     if claim.about_role(q.start) and _fits(q, claim.src.posting_values):
         return  # "the role asks for 5+ years"

@@ -236,12 +236,10 @@ def _check_b_word(
         return
     target = _target_pattern(src.posting.company_name)
     sounds = hebrew.skeleton(name)
-    if len(sounds) >= 3 and any(
-        hebrew.skeleton(r.company) == sounds for r in (src.facts.roles if src.facts else ())
-    ):
+    if _sounds_like(name, following, [r.company for r in src.facts.roles] if src.facts else []):
         return  # "בלמונייד": Lemonade written in Hebrew
     if target.match(text, at) or (
-        len(sounds) >= 3 and hebrew.skeleton(src.posting.company_name) == sounds
+        len(sounds) >= 3 and _sounds_like(name, following, [src.posting.company_name])
     ):
         start, end = _sentence(text, at)
         if not _HE_ROLE_CONTEXT.search(text, start, end):
@@ -271,6 +269,17 @@ def _check_b_word(
         name,
         f"organisation {name!r} is not an employer in the CV",
     )
+
+
+def _sounds_like(name: str, following: str, companies: list[str]) -> bool:
+    """Whether a Hebrew name (one or two words) transliterates one of `companies`."""
+    mine = {hebrew.skeleton(name), hebrew.skeleton(f"{name} {following}")}
+    for company in companies:
+        words = company.split()
+        theirs = {hebrew.skeleton(words[0]), hebrew.skeleton(" ".join(words[:2]))}
+        if any(len(s) >= 3 for s in mine & theirs):
+            return True
+    return False
 
 
 @lru_cache(maxsize=256)

@@ -149,7 +149,8 @@ def skeleton(name: str) -> str:
     "למונייד" and "Lemonade" are both "lmnd", "פייבר" and "Fiverr" both "pbr"."""
     out: list[str] = []
     if has_hebrew(name):
-        letters = [_HE_CONSONANTS.get(ch, "") for ch in normalise(name)]
+        # צ' and ג' are "ch" and "j": as the Latin side reads them.
+        letters = [_HE_CONSONANTS.get(ch, "") for ch in normalise(name).replace("צ'", "כ")]
     else:
         low = name.casefold()
         for digraph, plain in _LATIN_DIGRAPHS:

@@ -9,8 +9,9 @@ from typing import Any
 
 from vpr_jobs.catalogue import build_catalogue
 from vpr_jobs.generation.base import GenerationInput, GenerationResult
+from vpr_jobs.generation.rules.answers import qualifies
 from vpr_jobs.generation.rules.evidence import Budget, Item, collect_items
-from vpr_jobs.generation.rules.matching import Line, Match, Matcher, posting_lines, qualifies
+from vpr_jobs.generation.rules.matching import Line, Match, Matcher, posting_lines
 from vpr_jobs.generation.rules.scoring import fit
 from vpr_jobs.generation.rules.sections import (
     cv_keys,

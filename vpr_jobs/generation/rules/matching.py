@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from vpr_jobs.generation.rules.answers import answers, is_about, qualifies
 from vpr_jobs.generation.rules.evidence import (
     GROUPED_KINDS,
     NARRATIVE_KINDS,
@@ -24,7 +25,6 @@ from vpr_jobs.generation.rules.evidence import (
     clip,
     dates,
     distinct,
-    month_index,
     opening,
     where,
 )
@@ -33,14 +33,13 @@ from vpr_jobs.generation.rules.text import (
     ANCHOR_WEIGHT,
     CATEGORY_CONCEPTS,
     OR_RE,
-    YEARS_EN_RE,
-    YEARS_HE_RE,
     coverage,
     keys,
     requirement_keys,
     terms,
 )
 from vpr_jobs.generation.rules.writer import Writer
+from vpr_jobs.generation.rules.years import months_covered, years_asked
 from vpr_jobs.schemas import CV, Alignment, EvidenceRow, EvidenceSource, Experience, JobPosting
 
 STRONG_AT = 0.7
@@ -49,20 +48,7 @@ DEVELOPING_AT = 0.2
 COMBINED_DISCOUNT = 0.9  # two items that together cover a line count a little less than one
 YEARS_MODERATE_SHARE = 0.6  # share of the asked-for years that still counts as MODERATE
 MAX_USES = 2  # rows one piece of evidence may serve
-GAP_ANSWER_COVERAGE = 0.7  # how much of a line an answer to another question must cover
 LineKind = Literal["requirement", "responsibility", "nice_to_have"]
-
-# An answer that says the candidate lacks (or barely has) what the line asks.
-_DENIAL_RE = re.compile(
-    r"\b(?:no|not|never|none|haven't|hasn't|don't|didn't|isn't|wasn't|without|only|limited|"
-    r"little|yet)\b|(?:^|\s)(?:אין|לא|טרם|ללא|בלי|רק|עדיין)(?:\s|$)",
-    re.IGNORECASE,
-)
-
-
-_FIRST_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\s+[-\u2013\u2014]\s+")
-# Asked about the first, answered with the second: a smaller scope, not the thing itself.
-_ADJACENT_SCOPE = {"@manage": frozenset({"@mentor", "@lead"})}
 
 
 @dataclass(frozen=True)
@@ -139,27 +125,6 @@ def alignment_for(score: float) -> Alignment | None:
     return None
 
 
-def is_denial(answer: str) -> bool:
-    """The answer's lead denies ("I have no direct reports yet", "לא עבדתי עם OpenShift",
-    "only side projects"); a later "but I was not their direct manager" qualifies a detail
-    of an answer that opened with the evidence."""
-    lead = _FIRST_SENTENCE_RE.split(answer.strip(), maxsplit=1)[0]
-    return bool(_DENIAL_RE.search(lead))
-
-
-def qualifies(item: Item) -> bool:
-    """A gap answer that denies what its question asks, or answers with something adjacent
-    ("Have you managed people?" "I mentored two juniors")."""
-    if is_denial(item.fact):
-        return True
-    answer = keys(item.fact)
-    return any(
-        key not in answer and bool(adjacent & answer)
-        for key, adjacent in _ADJACENT_SCOPE.items()
-        if key in item.topic
-    )
-
-
 class Matcher:
     """Matches every line of one posting against one candidate's evidence."""
 
@@ -204,7 +169,7 @@ class Matcher:
     def _match_line(
         self, line: Line, parts: list[tuple[dict[str, float], list[Candidate]]]
     ) -> Match:
-        asked = _years_asked(line.text)
+        asked = years_asked(line.text)
         if asked is not None:
             found = self._years(line, *asked)
             if found is None:
@@ -244,7 +209,7 @@ class Matcher:
         # An answer that denies or qualifies this line is handled by _apply_denial; it is
         # evidence only for lines its question is not about.
         telling = {k for k, w in wanted.items() if w >= ANCHOR_WEIGHT}
-        free = [c for c in free if c.item.kind != "gap" or _answers(c, telling)]
+        free = [c for c in free if c.item.kind != "gap" or answers(c, telling)]
         if not free:
             return Match(line, wanted)
         primary = free[0]
@@ -316,7 +281,7 @@ class Matcher:
         for item in self.items:
             if item.kind != "gap" or not qualifies(item):
                 continue
-            if not _is_about(item.topic, match):
+            if not is_about(item.topic, match.requirement, match.wanted):
                 continue
             bridge = tuple(i for i in match.items if i.source == "cv")[:1]
             match.denied_by = item
@@ -377,7 +342,7 @@ class Matcher:
                 roles.append((f"cv.exp.{i}", exp))
         if not roles:
             return None
-        months = _months_covered([exp for _, exp in roles], self.today)
+        months = months_covered([exp for _, exp in roles], self.today)
         if months >= years * 12:
             alignment: Alignment = "STRONG"
         elif months >= years * 12 * YEARS_MODERATE_SHARE:
@@ -400,25 +365,6 @@ class Matcher:
         )
 
 
-def _answers(candidate: Candidate, telling: set[str]) -> bool:
-    """A gap answer is evidence for a line its question was about, or that it answers almost
-    word for word; a few shared words ("care", "assessment") are no answer."""
-    item = candidate.item
-    if qualifies(item) and item.topic & telling:
-        return False  # _apply_denial makes it the row's (developing) source instead
-    return bool(item.topic & telling) or candidate.coverage >= GAP_ANSWER_COVERAGE
-
-
-def _is_about(topic: frozenset[str], match: Match) -> bool:
-    """Whether a gap question is about this line: most of the question's telling terms are
-    the line's, and they include what the line is headed by or cover most of it."""
-    telling = [t.key for t in terms(match.requirement) if t.weight >= ANCHOR_WEIGHT]
-    asked = topic & set(telling)
-    if not asked or len(asked) < len(topic) / 2:
-        return False
-    return telling[0] in asked or coverage(match.wanted, topic) >= 0.5
-
-
 def _surfaces(text: str, evidence_keys: frozenset[str], facts: str) -> list[str]:
     """The words of a posting line (as written) that the evidence answers. A product of a
     category ("Azure") is only said when the evidence names it: "AWS" shows cloud, not Azure."""
@@ -431,34 +377,3 @@ def _surfaces(text: str, evidence_keys: frozenset[str], facts: str) -> list[str]
             if surface.casefold() not in {s.casefold() for s in out}:
                 out.append(surface)
     return out[:3]
-
-
-def _months_covered(roles: Sequence[Experience], today: date) -> int:
-    """Months spanned by the roles, overlaps counted once (an open non-current role: 1)."""
-    spans = []
-    for exp in roles:
-        start = month_index(exp.start_date)
-        if exp.end_date:
-            end = month_index(exp.end_date)
-        elif exp.current:
-            end = max(start, today.year * 12 + today.month - 1)
-        else:
-            end = start
-        spans.append((start, end + 1))
-    total, reach = 0, None
-    for start, end in sorted(spans):
-        if reach is None or start >= reach:
-            total += end - start
-            reach = end
-        elif end > reach:
-            total += end - reach
-            reach = end
-    return total
-
-
-def _years_asked(text: str) -> tuple[int, str] | None:
-    """("5+ years L&D experience") -> (5, " L&D experience"): the years and the domain."""
-    match = YEARS_EN_RE.search(text) or YEARS_HE_RE.search(text)
-    if match is None:
-        return None
-    return int(match.group(1)), text[: match.start()] + " " + text[match.end() :]

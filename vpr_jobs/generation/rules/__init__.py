@@ -6,9 +6,11 @@ Claude generator (`build_evidence_matrix`). Everything it writes is a fixed sent
 posting, and every row, strength, gap strategy and talking point cites the catalogue ids
 (vpr_jobs/catalogue.py) it rests on. It never computes a number into prose.
 
-Modules: text (tokens, stems, concepts), evidence (catalogue items), retrieval (BM25 ranking),
-matching (the evidence matrix and the gap-answer rule), scoring (fit score and rationale),
-sections and strategies (the narrative), writer (templates and grammatical gender), generator.
+Modules: text (tokens, stems, concepts), evidence (catalogue items, the quote budget),
+retrieval (BM25 ranking), matching (the evidence matrix), answers (gap answers that deny or
+narrow a line), years (years asked vs role dates), scoring (fit score and rationale), sections
+and strategies (the narrative), writer (templates and grammatical gender), quality (measures
+shared by the tests and bench/report_quality.py), generator.
 """
 
 from __future__ import annotations

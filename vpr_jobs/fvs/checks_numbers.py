@@ -458,7 +458,8 @@ _TOOL_RE = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9+#.]*[A-Za-z0-9+#](?![A-Z
 
 def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
     """Multipliers need a source ratio; vague amounts a source value in their range."""
-    ids = claim.candidate_context or _topic_ids(q, claim)
+    cited = [i for i in claim.cited if i in claim.facts.items and not i.startswith("post.")]
+    ids = cited or claim.candidate_context or _topic_ids(q, claim)
     items = claim.facts.items
     if q.kind == "multiplier":
         ratios = set().union(*(items[i].ratios for i in ids))

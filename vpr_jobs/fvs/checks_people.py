@@ -220,17 +220,18 @@ def _check_employer_after(
         return
 
 
-_B_WORD_RE = re.compile(r"(?<![\u05d0-\u05ea\w])ו?ב-?[\u05d0-\u05ea\"'״׳]+(?:\s+[\u05d0-\u05ea\"'״׳]+)?")
+_B_WORD_RE = re.compile(
+    r"(?<![\u05d0-\u05ea\w])ו?ב-?[\u05d0-\u05ea\"'״׳]+(?=(?:\s+(?P<next>[\u05d0-\u05ea\"'״׳]+))?)"
+)
 _STOP_RE = re.compile(r"[,.;:()]")
 
 
 def _check_b_word(
     text: str, m: re.Match[str], src: _Sources, tf: TextField, out: _Collector
 ) -> None:
-    parts = m.group(0).split()
-    head = parts[0].lstrip("ו")
+    head = m.group(0).lstrip("ו")
     name = head[1:].lstrip("-")
-    following = parts[1] if len(parts) > 1 else ""
+    following = m.group("next") or ""
     at = m.start()
     if any(regex.match(text, at) for regex, _ in src.employers):
         return

@@ -116,7 +116,7 @@ def _check_skills(tf: TextField, words: _Words, src: _Sources, out: _Collector) 
             word = m.group(0).rstrip(".")
             if word in _SKILL_SET or _fold(word) in src.org_acronyms or _skill_known(word, src):
                 continue
-            if _name_in_candidate(word, src) or org_matches(word, src.posting.company_name):
+            if any(org_matches(word, org) for org in src.orgs):
                 continue
             if word.upper() in _ACRONYM_STOPLIST or _fold(word) in phrase_initials(src):
                 continue

@@ -190,8 +190,8 @@ def amount_fits(claimed: float, value: float, hedge: Hedge) -> bool:
 def ratio_fits(claimed: float, ratio: float, hedge: Hedge) -> bool:
     """Whether a source ratio supports a claimed multiplier; like amounts, a whole multiplier
     may be rounded down ("fivefold" for 5.6x), never up."""
-    if hedge in ("", "over") and claimed >= 3 and claimed <= ratio < claimed + 1:
-        return True
+    if hedge in ("", "over") and claimed >= 3:
+        return claimed <= ratio < claimed + 1
     if hedge == "over":
         return claimed <= ratio < claimed + 1
     if hedge == "under":

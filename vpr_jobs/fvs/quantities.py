@@ -166,11 +166,25 @@ def _extract_numbers(
                 )
             )
     if not text.isascii() and hebrew.has_hebrew(text):
+        found = [_hebrew_scale(text, n) for n in found]
         for value, start, end, raw in hebrew.number_words(text):
             if value != 1 or include_one:
                 found.append(NumberMention(raw, frozenset({_key(value)}), False, True, start, end))
     found.sort(key=lambda n: n.start)
     return _share_scales(text, found)
+
+
+_HE_SCALE_RE = re.compile(r"\s*(מיליארד|מיליון|אלף)(?![\u05d0-\u05ea])")
+_HE_SCALES = {"מיליארד": 1e9, "מיליון": 1e6, "אלף": 1e3}
+
+
+def _hebrew_scale(text: str, n: NumberMention) -> NumberMention:
+    """ "2 מיליארד" is two billion."""
+    m = _HE_SCALE_RE.match(text, n.end)
+    if m is None or n.is_year or n.scale != 1.0:
+        return n
+    scale = _HE_SCALES[m.group(1)]
+    return replace(n, values=frozenset(_key(v * scale) for v in n.values), end=m.end(), scale=scale)
 
 
 def _word_value(run: str) -> float | None:

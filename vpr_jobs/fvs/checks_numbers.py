@@ -187,7 +187,7 @@ _OF_AFTER_RE = re.compile(r"[\d,.]+\s+[\w-]+(?:\s+[\w-]+)?\s+of\s+(?:the|a|an)\b
 _WHOSE_RE = re.compile(r"\bwhose\b|\bשבה\b|\bשבו\b", re.IGNORECASE)
 _ENTITY_RE = re.compile(
     r"(?:\b(?:of|for|to|into|at|in|with|behind|across|within|joins?|joining|serving)"
-    r"\s+(?:an?|the)\s+[$€£₪]?"
+    r"\s+an?\s+[$€£₪]?"
     r"|\b(?:role|team|company|posting|group|division|provider|department|organisation)"
     r"['’]s\s+"
     r"|\bwhose\s+(?:[\w-]+\s+){0,2})$",

@@ -197,7 +197,7 @@ _NEGATION_RE = re.compile(
 # Words by which a sentence speaks of the target role or company, not of the candidate.
 _ROLE_CUES = (
     r"the role|this role|the position|this position|the team|the company|the posting|the job"
-    r"|you will|the hiring|the group|the division|the platform team|its |their |they |the org"
+    r"|you will|the hiring|the group|the division|the platform team|its|their|they|the org"
     r"|(?<![\u05d0-\u05ea])(?:[ושה]?[לכמה]|ה)(?:תפקיד|צוות|חברה|משרה|חטיבה|ארגון|מחלקה)"
     r"(?![\u05d0-\u05ea])"
 )
@@ -212,7 +212,7 @@ def _name_re(name: str) -> re.Pattern[str]:
 def _role_cue(company_name: str) -> re.Pattern[str]:
     first = company_name.split()[0]
     company = re.escape(company_name) + (f"|{re.escape(first)}" if len(first) > 2 else "")
-    return re.compile(rf"(?:{_ROLE_CUES}|{company})", re.IGNORECASE)
+    return re.compile(rf"(?<![\w])(?:{_ROLE_CUES}|{company})(?![\w])", re.IGNORECASE)
 
 
 def _digest_items(src: _Sources, gap_responses: Sequence[GapResponse], today: date) -> None:

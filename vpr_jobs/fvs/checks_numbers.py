@@ -184,6 +184,13 @@ class _Claim:
 _AT_RE = re.compile(r"\s(?:at|with|in|for)\s+|\s[ו]?ב-?(?=\S)", re.IGNORECASE)
 _STOP_RE = re.compile(r"[,.;:()]|\s(?:and|but|who|which)\s")
 _OF_AFTER_RE = re.compile(r"[\d,.]+\s+[\w-]+(?:\s+[\w-]+)?\s+of\s+(?:the|a|an)\b")
+# Verbs that make the candidate the one who did it ("cut the bill by 70%").
+_CANDIDATE_VERB_RE = re.compile(
+    r"\b(?:cut|reduced|raised|grew|built|led|saved|closed|delivered|managed|mentored|shipped"
+    r"|increased|lowered|improved)\b|הוריד\w*|הורידו|העלת\w*|העלה|חסכ\w*|הוביל\w*|בנת\w*"
+    r"|קיצר\w*|שיפר\w*|ניהל\w*",
+    re.IGNORECASE,
+)
 _WHOSE_RE = re.compile(r"\bwhose\b|\bשבה\b|\bשבו\b", re.IGNORECASE)
 _ENTITY_RE = re.compile(
     r"(?:\b(?:of|for|to|into|at|in|with|behind|across|within|joins?|joining|serving)"
@@ -259,7 +266,10 @@ def _check_amount(q: Quantity, claim: _Claim, out: _Collector) -> None:
     holders = _where(q, claim)
     cited_posting = [i for i in claim.context if i.startswith("post.")]
     if cited_posting and _fits(q, claim.facts.values_of(cited_posting)):
-        return  # a figure of the posting item the claim cites: said of the role
+        if claim.about_role(q.start) or not _CANDIDATE_VERB_RE.search(
+            claim.text, *claim.clause(q.start)
+        ):
+            return  # a figure of the posting item the claim cites, said of the role
     if holders:
         if claim.candidate_context:
             if not set(holders) & set(claim.candidate_context):

@@ -30,6 +30,42 @@ _ORG_TRIGGER_RE = re.compile(
     r"|joins|former|graduate of|graduated from|alumna of|alumnus of|studied at))[ \t]+"
     rf"|{_HE_AT})(?:(?i:the)[ \t]+)?[\"\u201c]?(?P<org>{_RUN})"
 )
+_POSSESSIVE_ORG_RE = re.compile(
+    r"(?P<org>[A-Z][\w&.+-]*[A-Za-z0-9](?:[ \t]+[A-Z][\w&.+-]*[A-Za-z0-9]){0,2})['\u2019]s\s+(?=[a-z])"
+)
+_FUTURE_RE = re.compile(
+    r"\b(?:role|position|job|opening|posting|would|will|could|join|joining|apply|applying"
+    r"|interview\w*|hiring|asks?|requires?|seeks?|needs?|roadmap)\b",
+    re.IGNORECASE,
+)
+# A verb of working before "<Org>'s team": the sentence places the candidate there.
+_WORKED_IN_RE = re.compile(
+    r"\b(?:has\s+been|is|was|worked|works|working|joined|spent|served|moved|ran|led|built)\b",
+    re.IGNORECASE,
+)
+
+
+def _possessive_orgs(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str, int]]:
+    """ "Moved CyberArk's compliance training", "in Cera's product team": the name before 's
+    is an organisation the sentence ties the candidate to (unless it speaks of the role)."""
+    out = []
+    for m in _POSSESSIVE_ORG_RE.finditer(text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        start = max(text.rfind(c, 0, m.start()) for c in ".;:") + 1
+        ends = [i for i in (text.find(c, m.end()) for c in ".;") if i >= 0]
+        clause = text[start : min(ends, default=len(text))]
+        words = m.group("org").split()
+        verb_first = len(words) > 1 and _WORKED_IN_RE.fullmatch(words[0]) is not None
+        if verb_first:
+            words = words[1:]  # "Moved CyberArk's": the first word is the verb
+        worked = verb_first or _WORKED_IN_RE.search(text, start, m.start()) is not None
+        if _FUTURE_RE.search(clause) or not worked:
+            continue
+        out.append((" ".join(words), "at", m.start()))
+    return out
+
+
 # Words before "at <target company>" that speak of the role, not of a past employer.
 _ROLE_CONTEXT_RE = re.compile(
     r"\b(?:role|position|job|opening|opportunity|team|join|joining|would|will|could|can|apply"
@@ -162,6 +198,8 @@ def _check_organisations(tf: TextField, words: _Words, src: _Sources, out: _Coll
         )
         if is_org and not any(s <= m.start() < e for s, e in spans):
             candidates.append((m.group(0), "", m.start()))
+    if tf.kind == "claim" and ("'s " in tf.text or "\u2019s " in tf.text):
+        candidates += _possessive_orgs(tf.text, spans)
     for name, before, _ in sorted(candidates, key=lambda c: c[2]):
         name = _clean_name(name)
         if _is_target(name, src):

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003
 """Degrees and certifications: the exact credential the CV lists (CKA is not CKAD, an AWS
 Associate is not a Professional), the field of study, the institution."""
 

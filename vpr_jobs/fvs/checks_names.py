@@ -31,7 +31,8 @@ _ORG_TRIGGER_RE = re.compile(
     rf"|{_HE_AT})(?:(?i:the)[ \t]+)?[\"\u201c]?(?P<org>{_RUN})"
 )
 _POSSESSIVE_ORG_RE = re.compile(
-    r"(?P<org>[A-Z][\w&.+-]*[A-Za-z0-9](?:[ \t]+[A-Z][\w&.+-]*[A-Za-z0-9]){0,2})['\u2019]s\s+(?=[a-z])"
+    r"(?P<org>[A-Z][\w&.+-]*[A-Za-z0-9](?:[ \t]+[A-Z][\w&.+-]*[A-Za-z0-9]){0,2})"
+    r"['\u2019]s\s+(?=[a-z])"
 )
 _FUTURE_RE = re.compile(
     r"\b(?:role|position|job|opening|posting|would|will|could|join|joining|apply|applying"

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import re
 
+from vpr_jobs.fvs.binding import (
+    _CANDIDATE_VERB_RE,
+    _SINCE_RE,
+    Claim,
+)
 from vpr_jobs.fvs.claims import TextField
 from vpr_jobs.fvs.facts import Role, spans_in_years, tenure_fits, topic_words
 from vpr_jobs.fvs.measures import Quantity, amount_fits, ratio_fits, read_quantities
@@ -44,7 +49,7 @@ def _check_numbers(tf: TextField, words: _Words, src: _Sources, out: _Collector)
     quantities = read_quantities(text, mentions)
     if not quantities:
         return
-    claim = _Claim(tf, text, src)
+    claim = Claim(tf, text, src)
     for q in quantities:
         if tf.kind == "posting_quote":
             _check_quote(q, claim, out)
@@ -58,155 +63,6 @@ def _check_numbers(tf: TextField, words: _Words, src: _Sources, out: _Collector)
             _check_amount(q, claim, out)
 
 
-class _Claim:
-    """A text field with what it cites and who it is about, for the checks below."""
-
-    def __init__(self, tf: TextField, text: str, src: _Sources) -> None:
-        assert src.catalogue is not None and src.facts is not None
-        self.tf, self.text, self.src, self.facts = tf, text, src, src.facts
-        known = [i for i in tf.citations if i in src.catalogue]
-        self.cited = known
-        context = [item.id for item in src.catalogue.with_context(known)]
-        self.context = [i for i in context if i in src.facts.items]
-        self.candidate_context = [i for i in self.context if not i.startswith("post.")]
-
-    def sentence(self, pos: int) -> tuple[int, int]:
-        starts = [m.end() for m in _SENTENCE_END_RE.finditer(self.text, 0, pos)]
-        start = starts[-1] if starts else 0
-        end_m = _SENTENCE_END_RE.search(self.text, pos)
-        return start, end_m.start() if end_m else len(self.text)
-
-    def employer(self, pos: int) -> str | None:
-        """The CV employer the figure at `pos` is said of: one named in its clause (the
-        nearest before it, else the first after it), else the nearest before it in its
-        sentence, else the first after it."""
-        start, end = self.sentence(pos)
-        cuts = [m.end() for m in _CLAUSE_RE.finditer(self.text, start, pos)]
-        clause_start = cuts[-1] if cuts else start
-        after_cut = _CLAUSE_RE.search(self.text, pos, end)
-        clause_end = after_cut.start() if after_cut else end
-        spans = [(clause_start, clause_end)]
-        if self.text.isascii():  # Hebrew prose may name an employer FVS cannot read.
-            spans.append((start, end))
-        for n, (lo, hi) in enumerate(spans):
-            found = self._nearest(pos, lo, hi, after=n == 0)
-            if found:
-                return found
-        return None
-
-    def clause(self, pos: int) -> tuple[int, int]:
-        start, end = self.sentence(pos)
-        cuts = [m.end() for m in _CLAUSE_RE.finditer(self.text, start, pos)]
-        after_cut = _CLAUSE_RE.search(self.text, pos, end)
-        return (cuts[-1] if cuts else start), (after_cut.start() if after_cut else end)
-
-    def dated(self, pos: int) -> set[int]:
-        """The year of the certification or degree named nearest before the figure in its
-        clause (else the first after it)."""
-        start, end = self.clause(pos)
-        before: tuple[int, int] | None = None
-        after: tuple[int, int] | None = None
-        for regex, year in self.src.dated:
-            for m in regex.finditer(self.text, start, end):
-                if m.end() <= pos and (before is None or m.end() > before[0]):
-                    before = (m.end(), year)
-                elif m.start() >= pos and (after is None or m.start() < after[0]):
-                    after = (m.start(), year)
-        chosen = before or after
-        return {chosen[1]} if chosen else set()
-
-    def employers_in_sentence(self, pos: int) -> set[str]:
-        """The employers named from the figure's relative clause on to the next one ("...
-        nine years in training roles: X at A and Y at B" names A and B; "at Zalando who has
-        ... a decade" names none)."""
-        start, end = self.sentence(pos)
-        cuts = [m.end() for m in _RELATIVE_RE.finditer(self.text, start, pos)]
-        after = _RELATIVE_RE.search(self.text, pos, end)
-        lo, hi = (cuts[-1] if cuts else start), (after.start() if after else end)
-        return {c for regex, c in self.src.employers if regex.search(self.text, lo, hi)}
-
-    def clause_employer(self, pos: int) -> str | None:
-        """The employer named in the figure's clause (a tenure is said of it)."""
-        start, end = self.clause(pos)
-        cuts = [m.end() for m in _RELATIVE_RE.finditer(self.text, start, pos)]
-        after = _RELATIVE_RE.search(self.text, pos, end)
-        return self._nearest(
-            pos, cuts[-1] if cuts else start, after.start() if after else end, True
-        )
-
-    def employer_after(self, end: int) -> str | None:
-        """The employer named right after a tenure, within a few words ("6 years at
-        Monday.com", "eight years of leadership training at Wix")."""
-        stop = _STOP_RE.search(self.text, end)
-        window_end = min(stop.start() if stop else len(self.text), end + 48)
-        for m in _AT_RE.finditer(self.text, end, window_end):
-            for regex, company in self.src.employers:
-                if regex.match(self.text, m.end()):
-                    return company
-        return None
-
-    def _nearest(self, pos: int, start: int, end: int, after: bool) -> str | None:
-        before: tuple[int, str] | None = None
-        later: tuple[int, str] | None = None
-        for regex, company in self.src.employers:
-            for m in regex.finditer(self.text, start, end):
-                if m.end() <= pos and (before is None or m.end() > before[0]):
-                    before = (m.end(), company)
-                elif m.start() >= pos and (later is None or m.start() < later[0]):
-                    later = (m.start(), company)
-        chosen = before or (later if after else None)
-        return chosen[1] if chosen else None
-
-    def about_role(self, pos: int) -> bool:
-        """Whether the figure's clause speaks of the target role or company, or the figure
-        describes some other entity ("of a 45-engineer group", "a provider whose 10,000")."""
-        start, end = self.clause(pos)
-        cue = self.src.role_cue
-        if self.tf.kind == "gap" or (cue and cue.search(self.text, start, end)):
-            return True
-        if _WHOSE_RE.search(self.text, start, pos):
-            return True
-        if _ENTITY_RE.search(self.text[max(start, pos - 40) : pos]):
-            return True
-        # "the 10,000 carers of the UK's largest provider": a figure of some other body.
-        return self.text[max(start, pos - 4) : pos].casefold() == "the " and bool(
-            _OF_AFTER_RE.match(self.text, pos)
-        )
-
-    def ids_of(self, company: str) -> list[str]:
-        roles = [r.id for r in self.facts.roles if r.company == company]
-        return [i for i in self.facts.items if i in roles or i.split(".ach.")[0] in roles]
-
-    def roles_of(self, company: str) -> list[Role]:
-        return [r for r in self.facts.roles if r.company == company]
-
-
-_AT_RE = re.compile(r"\s(?:at|with|in|for)\s+|\s[ו]?ב-?(?=\S)", re.IGNORECASE)
-_STOP_RE = re.compile(r"[,.;:()]|\s(?:and|but|who|which)\s")
-_OF_AFTER_RE = re.compile(r"[\d,.]+\s+[\w-]+(?:\s+[\w-]+)?\s+of\s+(?:the|a|an)\b")
-# Verbs that make the candidate the one who did it ("cut the bill by 70%").
-_CANDIDATE_VERB_RE = re.compile(
-    r"\b(?:cut|reduced|raised|grew|built|led|saved|closed|delivered|managed|mentored|shipped"
-    r"|increased|lowered|improved)\b|הוריד\w*|הורידו|העלת\w*|העלה|חסכ\w*|הוביל\w*|בנת\w*"
-    r"|קיצר\w*|שיפר\w*|ניהל\w*",
-    re.IGNORECASE,
-)
-_WHOSE_RE = re.compile(r"\bwhose\b|\bשבה\b|\bשבו\b", re.IGNORECASE)
-_ENTITY_RE = re.compile(
-    r"(?:\b(?:of|for|to|into|at|in|with|behind|across|within|joins?|joining|serving)"
-    r"\s+an?\s+[$€£₪]?"
-    r"|\b(?:role|team|company|posting|group|division|provider|department|organisation)"
-    r"['’]s\s+"
-    r"|\bwhose\s+(?:[\w-]+\s+){0,2})$",
-    re.IGNORECASE,
-)
-_SINCE_RE = re.compile(r"(?:\bsince|\bjoined\s+in|מאז|החל\s+מ)\s*(?:[A-Za-z]+\s+)?$", re.I)
-_RELATIVE_RE = re.compile(r"\s(?:who|which|that)\s", re.IGNORECASE)
-_SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|\n")
-_CLAUSE_RE = re.compile(
-    r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])|(?<=\))\s+",
-    re.IGNORECASE,
-)
 # Words after a number that make it the report's own structure, not a claim.
 _COUNT_NOUNS = re.compile(
     r"\s*(?:[\w-]+\s+)?(?:roles?|positions?|employers?|companies|organi[sz]ations|jobs|תפקידים|חברות)\b",
@@ -251,7 +107,7 @@ def _fits(q: Quantity, values: set[float]) -> bool:
     return any(amount_fits(c, v, q.hedge) for c in q.values for v in values)
 
 
-def _where(q: Quantity, claim: _Claim) -> list[str]:
+def _where(q: Quantity, claim: Claim) -> list[str]:
     """The candidate items that state the figure."""
     items = claim.facts.items
     if not q.hedge:
@@ -259,7 +115,7 @@ def _where(q: Quantity, claim: _Claim) -> list[str]:
     return [i for i in claim.src.candidate_ids if _fits(q, items[i].values)]
 
 
-def _check_amount(q: Quantity, claim: _Claim, out: _Collector) -> None:
+def _check_amount(q: Quantity, claim: Claim, out: _Collector) -> None:
     tf, src = claim.tf, claim.src
     if claim.about_role(q.start) and _fits(q, src.posting_values):
         return  # a figure of the posting, said of the role or the company
@@ -315,7 +171,7 @@ def _check_amount(q: Quantity, claim: _Claim, out: _Collector) -> None:
     )
 
 
-def _check_topic(q: Quantity, claim: _Claim, holders: list[str], out: _Collector) -> None:
+def _check_topic(q: Quantity, claim: Claim, holders: list[str], out: _Collector) -> None:
     """An uncited figure must sit in a sentence about the item that states it: 35 % from a
     cost saving attached to a latency cut is a moved metric."""
     start, end = claim.sentence(q.start)
@@ -338,7 +194,7 @@ def _check_topic(q: Quantity, claim: _Claim, holders: list[str], out: _Collector
         )
 
 
-def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
+def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
     tf, src = claim.tf, claim.src
     year = int(min(q.values))
     if year not in src.years:
@@ -418,7 +274,7 @@ def _check_year(q: Quantity, claim: _Claim, out: _Collector) -> None:
         )
 
 
-def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
+def _check_tenure(q: Quantity, claim: Claim, out: _Collector) -> None:
     facts = claim.facts
     company = claim.employer_after(q.end)
     stated_ok = company is None  # "N years at X" is about X; "at X with N years" may not be
@@ -448,7 +304,7 @@ def _check_tenure(q: Quantity, claim: _Claim, out: _Collector) -> None:
     )
 
 
-def _tool_roles(q: Quantity, claim: _Claim) -> list[Role]:
+def _tool_roles(q: Quantity, claim: Claim) -> list[Role]:
     """The roles that name the tools of the tenure's clause ("used dbt for eight years")."""
     start, end = claim.clause(q.start)
     tools = [w for w in _TOOL_RE.findall(claim.text[start:end]) if len(w) > 1]
@@ -466,7 +322,7 @@ def _tool_roles(q: Quantity, claim: _Claim) -> list[Role]:
 _TOOL_RE = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9+#.]*[A-Za-z0-9+#](?![A-Za-z])")
 
 
-def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
+def _check_rate(q: Quantity, claim: Claim, out: _Collector) -> None:
     """Multipliers need a source ratio; vague amounts a source value in their range."""
     cited = [i for i in claim.cited if i in claim.facts.items and not i.startswith("post.")]
     ids = cited or claim.candidate_context or _topic_ids(q, claim)
@@ -486,7 +342,7 @@ def _check_rate(q: Quantity, claim: _Claim, out: _Collector) -> None:
     out.violation("quantity", claim.tf.path, q.text, f"{q.text!r}: {why}")
 
 
-def _topic_ids(q: Quantity, claim: _Claim) -> list[str]:
+def _topic_ids(q: Quantity, claim: Claim) -> list[str]:
     """The items an uncited sentence is about (its employer's, or the best topic match),
     else all candidate items."""
     company = claim.employer(q.start)
@@ -504,7 +360,7 @@ def _topic_ids(q: Quantity, claim: _Claim) -> list[str]:
     return claim.src.candidate_ids
 
 
-def _check_quote(q: Quantity, claim: _Claim, out: _Collector) -> None:
+def _check_quote(q: Quantity, claim: Claim, out: _Collector) -> None:
     """A requirement quoted from the posting: its figures must be somewhere in the sources."""
     src = claim.src
     values = set(src.numbers) | src.candidate_values | src.posting_values

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001
+# ruff: noqa: RUF001, RUF002
 """Titles and seniority written without the English cues, and people management.
 
 * Hebrew titles: the words right before an employer ("מהנדסת תשתיות בכירה בבנק לאומי") or after
@@ -212,9 +212,9 @@ def _check_employer_after(
         if _STOP_RE.search(text, pos, m.start()):
             return
         word = m.group(0).strip()
-        if any(_is_title_word(c) for c in _concepts([word])) or (word.startswith("ב-") is False and (
-            hebrew.stem(word) in _HE_NOT_ORG
-        )):
+        if any(_is_title_word(c) for c in _concepts([word])) or (
+            word.startswith("ב-") is False and (hebrew.stem(word) in _HE_NOT_ORG)
+        ):
             continue
         _check_b_word(text, m, src, tf, out)
         return

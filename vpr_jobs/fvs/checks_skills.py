@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """Tools and skills claimed as used (critical unless only *to learn*), style, identity."""
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def tenure_fits(claimed: float, spans: list[float], hedge: str, months: bool = F
     return False
 
 
-_GENERIC_HE_ORG = {"בנק", "חברת", "קבוצת", "רשת", "בית", "משרד", "אוניברסיטת", "צה\"ל"}
+_GENERIC_HE_ORG = {"בנק", "חברת", "קבוצת", "רשת", "בית", "משרד", "אוניברסיטת", 'צה"ל'}
 
 
 def employer_patterns(roles: list[Role]) -> list[tuple[re.Pattern[str], str]]:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, RUF003
 """Hebrew as a first-class language: prefixes, number words, and the words that mark claims.
 
 Hebrew glues one-letter prefixes to the next word (ו and, ב at/in, ל to, מ from, ה the, ש that,

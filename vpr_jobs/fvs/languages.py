@@ -129,9 +129,7 @@ def _owner(text: str, level: re.Match[str], names: list[re.Match[str]]) -> int |
 
 
 # "fluent French", "native speaker of Hindi"; a comma or "and" ends a language's phrase.
-_LINK_AFTER_RE = re.compile(
-    r"\s{0,2}|-level\s+|\s+speakers?\s+(?:of\s+)?|\s+in\s+", re.IGNORECASE
-)
+_LINK_AFTER_RE = re.compile(r"\s{0,2}|-level\s+|\s+speakers?\s+(?:of\s+)?|\s+in\s+", re.IGNORECASE)
 _CEFR_RE = re.compile(r"[ABC][12]", re.IGNORECASE)
 _BREAK_RE = re.compile(r",|;|\band\b|\s\u05d5", re.IGNORECASE)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """The sources digested once per verification: the catalogue and its per-item facts, every
 value and year, employers and their patterns, names, certifications and degrees."""
 

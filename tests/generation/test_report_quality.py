@@ -199,6 +199,11 @@ def test_every_part_of_the_report_cites_catalogue_items(name: str) -> None:
         assert line is not None and line.text == row.requirement
         assert not catalogue.unknown(row.evidence_ids)
         assert row.evidence_ids or row.source == "none"
+        # Every skill a row lists is cited, not only the one that ranked first.
+        listed = row.evidence.partition("Skills listed in the CV: ")[2].split(";")[0]
+        for i, skill in enumerate(source.cv.skills, 1):
+            if listed and skill in listed.split(", "):
+                assert f"cv.skill.{i}" in row.evidence_ids, (skill, row.evidence_ids)
     cited = [*document.differentiators, *document.talking_points, *document.gap_strategies]
     for part in cited:
         assert not catalogue.unknown(part.evidence_ids)

@@ -75,6 +75,7 @@ class Match:
     roles: tuple[tuple[str, Experience], ...] = ()
     denied_by: Item | None = None
     candidates: tuple[Candidate, ...] = field(default=(), repr=False)  # what was free to use
+    shown_ids: list[str] = field(default_factory=list)  # skills and tools listed beside one
 
     @property
     def requirement(self) -> str:
@@ -83,7 +84,7 @@ class Match:
     @property
     def evidence_ids(self) -> list[str]:
         ids = [i for item in self.items for i in item.ids] + [r for r, _ in self.roles]
-        return list(dict.fromkeys(ids))[:12]
+        return list(dict.fromkeys([*ids, *self.shown_ids]))[:12]
 
     def row(self) -> EvidenceRow:
         return EvidenceRow(
@@ -264,8 +265,9 @@ class Matcher:
             return item.display
         bar = min(0.5, coverage(wanted, item.keys))
         found = match.candidates
-        group = [c.item.display for c in found if c.item.kind == item.kind and c.coverage >= bar]
-        group = distinct(group) or [item.display]
+        siblings = [c.item for c in found if c.item.kind == item.kind and c.coverage >= bar]
+        match.shown_ids += [i for sibling in siblings for i in sibling.ids]
+        group = distinct([sibling.display for sibling in siblings]) or [item.display]
         if item.kind == "skill":
             return write("ev_skills", items=write("list_sep").join(group))
         return write("ev_tools", items="; ".join(group))

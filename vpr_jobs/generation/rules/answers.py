@@ -16,7 +16,8 @@ GAP_ANSWER_COVERAGE = 0.7  # how much of a line an answer to another question mu
 # An answer that says the candidate lacks (or barely has) what the line asks.
 _DENIAL_RE = re.compile(
     r"\b(?:no|not|never|none|haven't|hasn't|don't|didn't|isn't|wasn't|without|only|limited|"
-    r"little|yet)\b|(?:^|\s)(?:אין|לא|טרם|ללא|בלי|רק|עדיין)(?:\s|$)",
+    r"little|yet|mostly|partly|partially|somewhat)\b"
+    r"|(?:^|\s)(?:אין|לא|טרם|ללא|בלי|רק|עדיין|בעיקר|חלקית)(?:\s|$)",
     re.IGNORECASE,
 )
 _FIRST_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\s+[-\u2013\u2014]\s+")

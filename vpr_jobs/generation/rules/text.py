@@ -39,7 +39,7 @@ _FILLER_WORDS = (
     track hands-on""".split()
     + """יכולת יכולות גבוהה גבוה טובה טוב מצוינת מצוין מצויינת ידע היכרות הכרות חובה יתרון
     שנות שנים שנה מוכח רבה רב רלוונטי תחום עבודה מעשי מעשית שליטה לפחות מלאה הבנה
-    מעמיקה מעמיק רמה ברמה""".split()
+    מעמיקה מעמיק רמה ברמה consistent consistently exceed exceeding exceeded""".split()
 )
 # Words that say little about what is asked: they count, but cannot make a match alone.
 _LOW_WORDS = """improve improving improved new several various across ensure help support daily

@@ -299,3 +299,9 @@ def test_hebrew_claims_are_checked(text: str, expected: set[str]) -> None:
 def test_faithful_hebrew_passes(text: str) -> None:
     result = check(HE, text)
     assert result.passed, _describe(result)
+
+
+def test_a_citation_to_no_item_is_a_violation() -> None:
+    result = check(BACKEND, "Reduced the payments cluster's AWS spend by 28%.", ["cv.exp.9.ach.1"])
+    (finding,) = result.violations
+    assert (finding.check, finding.citation) == ("citation", "cv.exp.9.ach.1")

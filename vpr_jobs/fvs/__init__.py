@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from vpr_jobs.fvs.checks_citations import check_citations
 from vpr_jobs.fvs.checks_credentials import _check_certifications, _check_degrees
 from vpr_jobs.fvs.checks_education import check_institutions
 from vpr_jobs.fvs.checks_names import _check_organisations, _check_titles
@@ -110,6 +111,7 @@ def verify(
             continue
         checks = _CHECKS_BY_KIND[tf.kind]
         words = _Words(tf.text)
+        check_citations(tf, src, out)
         if "number" in checks:
             _check_numbers(tf, words, src, out)
         if "organisation" in checks:

@@ -305,3 +305,9 @@ def test_a_citation_to_no_item_is_a_violation() -> None:
     result = check(BACKEND, "Reduced the payments cluster's AWS spend by 28%.", ["cv.exp.9.ach.1"])
     (finding,) = result.violations
     assert (finding.check, finding.citation) == ("citation", "cv.exp.9.ach.1")
+
+
+@pytest.mark.parametrize(("year", "passed"), [("2020", True), ("2019", False)])
+def test_a_year_must_be_the_one_of_the_figures_beside_it(year: str, passed: bool) -> None:
+    result = check("sales_ae", f"Won 85 new logos at Zendesk in {year}.")
+    assert result.passed is passed, _describe(result)

@@ -215,6 +215,16 @@ def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
             f"({', '.join(map(str, sorted(dated)))})",
         )
         return
+    achieved = _years_of_figures_beside(q, claim)
+    if achieved and year not in achieved:
+        out.violation(
+            "year",
+            tf.path,
+            q.text,
+            f"the figures beside {q.text} are from {', '.join(map(str, sorted(achieved)))} in "
+            "the sources",
+        )
+        return
     company = claim.employer(q.start)
     if company is not None:
         roles = claim.roles_of(company)
@@ -262,6 +272,27 @@ def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
             q.text,
             f"{q.text} is a date of the job posting, claimed here as the candidate's",
         )
+
+
+def _years_of_figures_beside(q: Quantity, claim: Claim) -> set[int]:
+    """The years of the achievements that state the other figures of the year's clause ("85
+    new logos ... in 2019" when the CV says 85 in 2020); empty when they are dated nowhere."""
+    start, end = claim.clause(q.start)
+    items = claim.facts.items
+    years: set[int] = set()
+    for other in read_quantities(claim.text[start:end]):
+        if other.kind != "amount":
+            continue
+        holders = [
+            i
+            for i in claim.src.candidate_ids
+            if ".ach." in i and not other.values.isdisjoint(items[i].values)
+        ]
+        dated = [items[i].years for i in holders if items[i].years]
+        if not holders or len(dated) != len(holders):
+            return set()
+        years |= set().union(*dated)
+    return years
 
 
 def _check_tenure(q: Quantity, claim: Claim, out: _Collector) -> None:

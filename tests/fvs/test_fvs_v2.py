@@ -311,3 +311,11 @@ def test_a_citation_to_no_item_is_a_violation() -> None:
 def test_a_year_must_be_the_one_of_the_figures_beside_it(year: str, passed: bool) -> None:
     result = check("sales_ae", f"Won 85 new logos at Zendesk in {year}.")
     assert result.passed is passed, _describe(result)
+
+
+@pytest.mark.parametrize(("level", "passed"), [("C1", True), ("native", False)])
+def test_a_level_in_apposition_belongs_to_the_language(level: str, passed: bool) -> None:
+    result = check(
+        "sales_ae", f"Offer to run part of the interview in Spanish, his {level} language."
+    )
+    assert result.passed is passed, _describe(result)

@@ -123,13 +123,18 @@ def _owner(text: str, level: re.Match[str], names: list[re.Match[str]]) -> int |
         i
         for i, n in enumerate(names)
         if 0 <= level.start() - n.end() <= 30
-        and not _BREAK_RE.search(text[n.end() : level.start()])
+        and (
+            not _BREAK_RE.search(text[n.end() : level.start()])
+            or _APPOSITIVE_RE.fullmatch(text[n.end() : level.start()]) is not None
+        )
     ]
     return preceding[-1] if preceding else (following[0] if following else None)
 
 
 # "fluent French", "native speaker of Hindi"; a comma or "and" ends a language's phrase.
 _LINK_AFTER_RE = re.compile(r"\s{0,2}|-level\s+|\s+speakers?\s+(?:of\s+)?|\s+in\s+", re.IGNORECASE)
+# "Spanish, his native language": the level describes the language before the comma.
+_APPOSITIVE_RE = re.compile(r"\s*,\s+(?:his|her|their|a|an|the)\s+", re.IGNORECASE)
 _CEFR_RE = re.compile(r"[ABC][12]", re.IGNORECASE)
 _BREAK_RE = re.compile(r",|;|\band\b|\s\u05d5", re.IGNORECASE)
 

@@ -319,3 +319,28 @@ def test_a_level_in_apposition_belongs_to_the_language(level: str, passed: bool)
         "sales_ae", f"Offer to run part of the interview in Spanish, his {level} language."
     )
     assert result.passed is passed, _describe(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("en_cv_he_posting", "Holds a B.Sc. in CS from Tel Aviv University."),
+        (BACKEND, "Was a backend developer at Delivery Hero."),
+        ("sales_ae", "Managed a portfolio of over 1,000 accounts at Zendesk."),
+    ],
+)
+def test_faithful_wording_the_old_fvs_rejected_passes(name: str, text: str) -> None:
+    result = check(name, text)
+    assert result.passed, _describe(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("en_cv_he_posting", "Holds a B.Sc. in Computer Science from the Technion."),
+        ("nurse_to_product", "Holds a B.Sc. (Hons) in Health Informatics."),
+        ("he_accountant", "בעל תואר שני (MBA) בשיווק מאוניברסיטת תל אביב."),
+    ],
+)
+def test_education_not_held_is_caught(name: str, text: str) -> None:
+    assert violations(check(name, text)) == {"degree"}

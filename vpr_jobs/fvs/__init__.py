@@ -13,12 +13,17 @@ against all sources with the same binding:
 * VERIFIABLE (a warning): a tool the candidate only means *to learn*.
 * FLEXIBLE (a warning): machine-sounding phrases and empty superlatives.
 
-Everything is a pure function of its arguments (no Django, no I/O).
+Everything is a pure function of its arguments (no Django, no I/O); the digest of a set of
+sources is memoised (`_DIGESTS`, bounded) because a job verifies, regenerates and verifies again.
 
-Modules: `claims` (document fields + citations), `sources` (the sources digested once),
-`quantities` (digits, number words, multipliers, ranges, hedges, tenures), `names` (orgs,
-titles, degrees), `hebrew` (prefixes, number words, Hebrew vocabulary), `languages`,
-`checks_*` (one concern each), `result` (Finding, FVSResult).
+Modules: `claims` (document fields + citations), `sources` and `facts` (the sources digested
+once: which item states which value, year and ratio; roles and their periods), `quantities`
+(digits, number words, scales, shared-scale ranges), `measures` (hedges, tenures, multipliers,
+vague amounts), `binding` (a figure's sentence, clause, employer, dated credential, role cues),
+`names` (orgs, titles, degrees), `hebrew` (prefixes, stems, number words, transliteration),
+`languages`, `checks_*` (one concern each: numbers, names, people, education, credentials,
+skills, citations), `text` and `vocabulary` (shared helpers and word lists), `result`
+(Finding, FVSResult).
 """
 
 from __future__ import annotations

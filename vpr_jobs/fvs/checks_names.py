@@ -1,4 +1,11 @@
-"""TODO."""
+"""Organisations and job titles in English prose (and Latin names after Hebrew prefixes).
+
+Organisations are capitalised names after cue words ("at X", "joined X", "ex-X", "graduate of
+X", names ending in Inc/University/Bank, possessives a sentence ties the candidate to); the
+target company said as an employer outside any talk of the role is a violation. Titles after
+"served as/worked as/as", before "at <Org>" (also lower-case, any profession) and possessive
+titles must match a CV role, at that employer, without an added seniority word.
+"""
 
 from __future__ import annotations
 

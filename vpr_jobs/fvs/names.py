@@ -1,4 +1,6 @@
-"""TODO."""
+"""Name equality: organisations (case, punctuation, legal suffixes, ".com", acronyms, one extra
+word, typos), job titles (abbreviations and synonyms, never an added seniority word), person
+names, degrees. Memoised: the same names are compared many times per report."""
 
 from __future__ import annotations
 

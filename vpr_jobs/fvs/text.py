@@ -1,4 +1,5 @@
-"""TODO."""
+"""Text helpers shared by the checks: folding, squashing, the capitalised-run pattern, and
+`_Words`, the letter runs of a field that rule out regex scans that cannot match (speed)."""
 
 from __future__ import annotations
 

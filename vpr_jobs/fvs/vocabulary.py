@@ -1,4 +1,6 @@
-"""TODO."""
+"""Word lists: months, languages, generic words, organisation suffixes, title heads for any
+profession, seniority words, title abbreviations and synonyms, the tool lexicon, acronyms that
+are concepts not tools, certification acronyms, style phrases."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ The number checks ask these questions of every figure; they are pattern rules ov
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from vpr_jobs.fvs.claims import TextField
 from vpr_jobs.fvs.facts import Role
@@ -22,6 +23,7 @@ class Claim:
     def __init__(self, tf: TextField, text: str, src: _Sources) -> None:
         assert src.catalogue is not None and src.facts is not None
         self.tf, self.text, self.src, self.facts = tf, text, src, src.facts
+        self.quantities: list[Any] = []  # every figure of the field (measures.Quantity)
         known = [i for i in tf.citations if i in src.catalogue]
         self.cited = known
         context = [item.id for item in src.catalogue.with_context(known)]

@@ -50,6 +50,7 @@ def _check_numbers(tf: TextField, words: _Words, src: _Sources, out: _Collector)
     if not quantities:
         return
     claim = Claim(tf, text, src)
+    claim.quantities = quantities
     for q in quantities:
         if tf.kind == "posting_quote":
             _check_quote(q, claim, out)
@@ -280,8 +281,8 @@ def _years_of_figures_beside(q: Quantity, claim: Claim) -> set[int]:
     start, end = claim.clause(q.start)
     items = claim.facts.items
     years: set[int] = set()
-    for other in read_quantities(claim.text[start:end]):
-        if other.kind != "amount":
+    for other in claim.quantities:
+        if other.kind != "amount" or not start <= other.start < end:
             continue
         holders = [
             i

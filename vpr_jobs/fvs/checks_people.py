@@ -84,9 +84,9 @@ def _is_title_word(concept: str) -> bool:
 
 def check_hebrew_titles(tf: TextField, src: _Sources, out: _Collector) -> None:
     """Titles said in Hebrew before an employer, or after כ-."""
-    text = hebrew.normalise(tf.text)
-    if not hebrew.has_hebrew(text) or src.facts is None:
+    if tf.text.isascii() or not hebrew.has_hebrew(tf.text) or src.facts is None:
         return
+    text = hebrew.normalise(tf.text)
     roles = src.facts.roles
     for regex, company in src.employers:
         for m in regex.finditer(text):
@@ -304,6 +304,7 @@ _SENIOR_TITLE_RE = re.compile(
 )
 
 
+_SENIOR_HINT_RE = re.compile(r"head|director|vp|vice|chief|senior|sr\.?|lead|principal", re.I)
 _BEING_RE = re.compile(
     r"\b(?:is|was|been|as|became|becomes|serves|served|works|worked|working|promoted\s+to"
     r"|appointed)\s+(?:a|an|the)?\s*$",
@@ -314,6 +315,8 @@ _BEING_RE = re.compile(
 def check_seniority(tf: TextField, src: _Sources, out: _Collector) -> None:
     """Senior titles said without an employer: each must be a CV role or the target role."""
     text = tf.text
+    if _SENIOR_HINT_RE.search(text) is None:
+        return
     for regex in (_HEAD_OF_RE, _SENIOR_TITLE_RE):
         for m in regex.finditer(text):
             if not _BEING_RE.search(text[max(0, m.start() - 30) : m.start()]):
@@ -351,7 +354,14 @@ _MANAGES_RE = re.compile(
 _NEGATED_RE = re.compile(r"\b(?:no|not|never|without|yet\s+to)\b|לא|אין|ללא", re.IGNORECASE)
 
 
+_MANAGES_HINT_RE = re.compile(
+    r"manag|supervis|overs|\bled\b|lead|head|direct|ניהל|מנהל|ניהול", re.I
+)
+
+
 def _managing(text: str) -> list[re.Match[str]]:
+    if _MANAGES_HINT_RE.search(text) is None:
+        return []
     found = []
     for m in _MANAGES_RE.finditer(text):
         before = text[max(0, m.start() - 25) : m.start()]

@@ -30,7 +30,8 @@ _NAMES = {
     "telugu": "טלוגו", "malay": "מלאית", "serbian": "סרבית", "croatian": "קרואטית",
 }  # fmt: skip
 _BY_HEBREW = {he: en for en, he in _NAMES.items()}
-_HINTS = (*_NAMES, *_BY_HEBREW)
+# One scan for any language name (a literal alternation): most fields name none.
+_NAME_HINT_RE = re.compile("|".join(sorted({*_NAMES, *_BY_HEBREW}, key=len, reverse=True)), re.I)
 _LEVELS = (
     (6.0, r"native|mother[\s-]tongue|first language|bilingual|שפת\s+אם|דוברת?\s+ילידית?"),
     (5.5, r"C2|near[\s-]native|full professional|mastery|רמה\s+גבוהה\s+מאוד|ברמת\s+שפת\s+אם"),
@@ -92,8 +93,7 @@ def parse_cv_languages(entries: list[str]) -> dict[str, float]:
 def claimed_languages(text: str) -> list[tuple[str, float, str]]:
     """(language, claimed rank or 0, text) for each language the text names; each level
     word is given to the language named nearest to it."""
-    low = text.casefold()
-    if not any(name in low for name in _HINTS):
+    if _NAME_HINT_RE.search(text) is None:
         return []
     names = list(_NAME_RE.finditer(text))
     if not names:

@@ -29,6 +29,7 @@ _EN_FROM_RE = re.compile(
     r"|degree|graduated?|studied|alumn\w+)\b[^.;]{0,60}?\b(?:from|at)\s+(?:the\s+)?"
     rf"(?P<name>{_RUN})"
 )
+_EN_FROM_HINT_RE = re.compile(r"\b(?:from|at)\s")
 # Hebrew institution words and their English names (for an English CV).
 _HE_TO_EN = {
     "תל": "tel", "אביב": "aviv", "העברית": "hebrew", "עברית": "hebrew", "בן-גוריון": "ben-gurion",
@@ -78,7 +79,7 @@ def _he_words(text: str) -> set[str]:
 def check_institutions(tf: TextField, src: _Sources, out: _Collector) -> None:
     institutions = [e.institution for e in src.cv.education]
     text = tf.text
-    if _EN_CUE_RE.search(text) or _EN_FROM_RE.search(text):
+    if _EN_CUE_RE.search(text) or (_EN_FROM_HINT_RE.search(text) and _EN_FROM_RE.search(text)):
         names = [m.group("name") for m in _EN_FROM_RE.finditer(text)]
         names += [m.group("name") for m in _EN_INSTITUTION_RE.finditer(text)
                   if _EN_CUE_RE.search(m.group("name"))]  # fmt: skip

@@ -30,8 +30,10 @@ _NAMES = {
     "telugu": "טלוגו", "malay": "מלאית", "serbian": "סרבית", "croatian": "קרואטית",
 }  # fmt: skip
 _BY_HEBREW = {he: en for en, he in _NAMES.items()}
-# One scan for any language name (a literal alternation): most fields name none.
-_NAME_HINT_RE = re.compile("|".join(sorted({*_NAMES, *_BY_HEBREW}, key=len, reverse=True)), re.I)
+# Most fields name no language: a set test on the words (and a substring test for Hebrew names)
+# before the full pattern.
+_ENGLISH_NAMES = frozenset(_NAMES)
+_LATIN_WORDS_RE = re.compile(r"[a-z]+")
 _LEVELS = (
     (6.0, r"native|mother[\s-]tongue|first language|bilingual|שפת\s+אם|דוברת?\s+ילידית?"),
     (5.5, r"C2|near[\s-]native|full professional|mastery|רמה\s+גבוהה\s+מאוד|ברמת\s+שפת\s+אם"),
@@ -93,7 +95,8 @@ def parse_cv_languages(entries: list[str]) -> dict[str, float]:
 def claimed_languages(text: str) -> list[tuple[str, float, str]]:
     """(language, claimed rank or 0, text) for each language the text names; each level
     word is given to the language named nearest to it."""
-    if _NAME_HINT_RE.search(text) is None:
+    english = not _ENGLISH_NAMES.isdisjoint(_LATIN_WORDS_RE.findall(text.casefold()))
+    if not english and (text.isascii() or not any(name in text for name in _BY_HEBREW)):
         return []
     names = list(_NAME_RE.finditer(text))
     if not names:

@@ -344,3 +344,10 @@ def test_faithful_wording_the_old_fvs_rejected_passes(name: str, text: str) -> N
 )
 def test_education_not_held_is_caught(name: str, text: str) -> None:
     assert violations(check(name, text)) == {"degree"}
+
+
+def test_a_prefixed_hebrew_number_word_is_read_with_its_hedge() -> None:
+    long = check("he_accountant", "משמש כחשב חטיבתי בשטראוס גרופ כבר יותר מעשר שנים.")
+    assert violations(long) == {"tenure"}, _describe(long)
+    fair = check(HE, "ניהלה עם Ansible יותר מאלף שרתי Linux בבנק לאומי.")
+    assert fair.passed, _describe(fair)

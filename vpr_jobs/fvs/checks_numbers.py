@@ -113,7 +113,12 @@ def _where(q: Quantity, claim: Claim) -> list[str]:
     items = claim.facts.items
     if not q.hedge:
         return [i for i in claim.src.candidate_ids if not q.values.isdisjoint(items[i].values)]
-    return [i for i in claim.src.candidate_ids if _fits(q, items[i].values)]
+    # A hedged figure ranges over values: a year of the item ("2019") is not one of them.
+    return [
+        i
+        for i in claim.src.candidate_ids
+        if _fits(q, items[i].values - {float(y) for y in items[i].years})
+    ]
 
 
 def _check_amount(q: Quantity, claim: Claim, out: _Collector) -> None:

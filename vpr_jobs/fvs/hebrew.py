@@ -98,7 +98,9 @@ def number_words(text: str) -> list[tuple[float, int, int, str]]:
     i = 0
     while i < len(tokens):
         start, end, word = tokens[i]
-        base = word[1:] if word[0] == "\u05d5" and word[1:] in _NUMBER_WORDS else word
+        base = word
+        if word not in _NUMBER_WORDS and word[0] in "ומבלכה" and word[1:] in _NUMBER_WORDS:
+            base, start = word[1:], start + 1  # "מעשר" (than ten), "ועשרים" (and twenty)
         if base not in UNITS and base not in TENS:
             i += 1
             continue

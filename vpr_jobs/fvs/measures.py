@@ -44,7 +44,7 @@ _HEDGE_BEFORE = (
     ("about", r"(?:about|around|approximately|roughly|some|circa|~|≈|כ-?|בערך|בסביבות)"),
 )  # fmt: skip
 _HEDGE_RES = [
-    (name, re.compile(rf"(?:^|[\s(]){words}\s*(?:a\s+|an\s+)?[$€£₪]?$", re.IGNORECASE))
+    (name, re.compile(rf"(?:^|[\s(])[ובלמהשכ]?{words}\s*(?:a\s+|an\s+)?[$€£₪]?$", re.I))
     for name, words in _HEDGE_BEFORE
 ]
 # "5+ years", "1,000+": at least.

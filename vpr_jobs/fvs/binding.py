@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from vpr_jobs.fvs.claims import TextField
-from vpr_jobs.fvs.facts import Role
+from vpr_jobs.fvs.facts import Role, topic_words
 from vpr_jobs.fvs.sources import _Sources
 
 
@@ -167,3 +167,39 @@ _CLAUSE_RE = re.compile(
     r",\s|\s(?:and|while|then|whereas|but)\s|\s[–—-]\s|\s(?=ו[בלמכה])|(?<=\))\s+",
     re.IGNORECASE,
 )
+
+
+def tool_roles(q: Any, claim: Claim) -> list[Role]:
+    """The roles that name the tools of the tenure's clause ("used dbt for eight years")."""
+    start, end = claim.clause(q.start)
+    tools = [w for w in _TOOL_RE.findall(claim.text[start:end]) if len(w) > 1]
+    if not tools:
+        return []
+    items = claim.facts.items
+    out = []
+    for role in claim.facts.roles:
+        texts = [items[i].item.text for i in claim.ids_of(role.company) if i.startswith(role.id)]
+        if any(re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", " ".join(texts)) for t in tools):
+            out.append(role)
+    return out
+
+
+_TOOL_RE = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9+#.]*[A-Za-z0-9+#](?![A-Za-z])")
+
+
+def topic_ids(q: Any, claim: Claim) -> list[str]:
+    """The items an uncited sentence is about (its employer's, or the best topic match),
+    else all candidate items."""
+    company = claim.employer(q.start)
+    if company is not None:
+        return claim.ids_of(company) + [
+            i for i in claim.src.candidate_ids if not i.startswith("cv.exp.")
+        ]
+    start, end = claim.sentence(q.start)
+    window = topic_words(claim.text[start:end])
+    items = claim.facts.items
+    scored = [(len(window & items[i].words), i) for i in claim.src.candidate_ids]
+    best = max((score for score, _ in scored), default=0)
+    if best >= 2:
+        return [i for score, i in scored if score == best]
+    return claim.src.candidate_ids

@@ -14,9 +14,11 @@ from vpr_jobs.fvs.binding import (
     _CANDIDATE_VERB_RE,
     _SINCE_RE,
     Claim,
+    tool_roles,
+    topic_ids,
 )
 from vpr_jobs.fvs.claims import TextField
-from vpr_jobs.fvs.facts import Role, spans_in_years, tenure_fits, topic_words
+from vpr_jobs.fvs.facts import spans_in_years, tenure_fits, topic_words
 from vpr_jobs.fvs.measures import Quantity, amount_fits, ratio_fits, read_quantities
 from vpr_jobs.fvs.quantities import _DISCOURSE_NOUNS, _extract_numbers
 from vpr_jobs.fvs.result import _Collector
@@ -313,7 +315,7 @@ def _check_tenure(q: Quantity, claim: Claim, out: _Collector) -> None:
     elif named:  # "over nine years in training roles: ... at A ... at B": the span of both
         roles = [r for r in facts.roles if r.company in named]
     else:
-        roles = _tool_roles(q, claim) or facts.roles
+        roles = tool_roles(q, claim) or facts.roles
     spans = spans_in_years(roles)
     if any(tenure_fits(v, spans, q.hedge, q.months) for v in q.values):
         return
@@ -331,28 +333,10 @@ def _check_tenure(q: Quantity, claim: Claim, out: _Collector) -> None:
     )
 
 
-def _tool_roles(q: Quantity, claim: Claim) -> list[Role]:
-    """The roles that name the tools of the tenure's clause ("used dbt for eight years")."""
-    start, end = claim.clause(q.start)
-    tools = [w for w in _TOOL_RE.findall(claim.text[start:end]) if len(w) > 1]
-    if not tools:
-        return []
-    items = claim.facts.items
-    out = []
-    for role in claim.facts.roles:
-        texts = [items[i].item.text for i in claim.ids_of(role.company) if i.startswith(role.id)]
-        if any(re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", " ".join(texts)) for t in tools):
-            out.append(role)
-    return out
-
-
-_TOOL_RE = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9+#.]*[A-Za-z0-9+#](?![A-Za-z])")
-
-
 def _check_rate(q: Quantity, claim: Claim, out: _Collector) -> None:
     """Multipliers need a source ratio; vague amounts a source value in their range."""
     cited = [i for i in claim.cited if i in claim.facts.items and not i.startswith("post.")]
-    ids = cited or claim.candidate_context or _topic_ids(q, claim)
+    ids = cited or claim.candidate_context or topic_ids(q, claim)
     items = claim.facts.items
     if q.kind == "multiplier":
         ratios = set().union(*(items[i].ratios for i in ids))
@@ -367,24 +351,6 @@ def _check_rate(q: Quantity, claim: Claim, out: _Collector) -> None:
             return
         why = f"no source gives an amount in that range ({q.low:g}-{q.high:g})"
     out.violation("quantity", claim.tf.path, q.text, f"{q.text!r}: {why}")
-
-
-def _topic_ids(q: Quantity, claim: Claim) -> list[str]:
-    """The items an uncited sentence is about (its employer's, or the best topic match),
-    else all candidate items."""
-    company = claim.employer(q.start)
-    if company is not None:
-        return claim.ids_of(company) + [
-            i for i in claim.src.candidate_ids if not i.startswith("cv.exp.")
-        ]
-    start, end = claim.sentence(q.start)
-    window = topic_words(claim.text[start:end])
-    items = claim.facts.items
-    scored = [(len(window & items[i].words), i) for i in claim.src.candidate_ids]
-    best = max((score for score, _ in scored), default=0)
-    if best >= 2:
-        return [i for score, i in scored if score == best]
-    return claim.src.candidate_ids
 
 
 def _check_quote(q: Quantity, claim: Claim, out: _Collector) -> None:

@@ -2,14 +2,17 @@
 
 There is no tokenizer offline, so tokens are estimated from characters: ~4 characters per
 token for ASCII text (English, JSON) and ~2 per token for other characters (Hebrew), i.e.
-tokens = ascii_chars / 4 + other_chars / 2. Input = the tools (the `submit_vpr` schema),
-the system prompt (`prompts.system_blocks()`) and the user message
-(`prompts.build_user_message(...)`) for each fixture CV/posting; output = the rules
-generator's report content as the tool call's JSON (thinking tokens are not included).
-Priced with `claude.DEFAULT_PRICES` / `estimate_cost` for the configured model. Caching:
-`system_blocks()` marks the system block `cache_control: ephemeral`, so tools + system are
-the cached prefix: written once (cache_write price), then read (cache_read price) by every
-job within the cache's 5-minute lifetime; the per-job user message is never cached.
+tokens = ascii_chars / 4 + other_chars / 2. Input = the structured-output schema
+(`claude.output_format()`, sent as `output_config.format`), the system prompt
+(`prompts.system_blocks()`) and the user message (`prompts.build_user_message(...)`: the source
+catalogue and the draft's choices) for each fixture CV/posting; output = the rules generator's
+cited report content as JSON (thinking tokens are not included). Priced with
+`claude.DEFAULT_PRICES` / `estimate_cost` for the configured model. Caching: `system_blocks()`
+marks the system block `cache_control: ephemeral`; the schema and the system prompt are
+counted as the cached prefix (the schema is the same for every job; that the API counts it
+with the cached prefix is an assumption), written once (cache_write price), then read
+(cache_read price) by every job within the cache's 5-minute lifetime; the per-job user
+message is never cached.
 """
 
 from __future__ import annotations
@@ -53,28 +56,39 @@ def main() -> dict[str, Any]:
     common.django_setup(common.app_env())
     from django.conf import settings
 
+    from vpr_jobs.catalogue import build_catalogue
     from vpr_jobs.generation.base import GenerationInput
-    from vpr_jobs.generation.claude import DEFAULT_PRICES, VPRContent, estimate_cost, submit_tool
+    from vpr_jobs.generation.claude import (
+        DEFAULT_PRICES,
+        VPRContent,
+        estimate_cost,
+        output_format,
+    )
     from vpr_jobs.generation.prompts import build_user_message, system_blocks
-    from vpr_jobs.generation.rules import RulesGenerator, build_evidence_matrix
+    from vpr_jobs.generation.rules import RulesGenerator
     from vpr_jobs.schemas import CV, VPRRequest
 
     model = settings.ANTHROPIC_MODEL
     prices = {**DEFAULT_PRICES, **settings.VPR_MODEL_PRICES}
     system_text = "".join(block["text"] for block in system_blocks())
-    tools_text = json.dumps([submit_tool()], ensure_ascii=False)
-    prefix_tokens = tokens(system_text) + tokens(tools_text)
+    schema_text = json.dumps(output_format(), ensure_ascii=False)
+    prefix_tokens = tokens(system_text) + tokens(schema_text)
     cacheable = prefix_tokens >= MIN_CACHEABLE
     rows, results = [], []
     for label, cv_data, request_data in cases():
         cv = CV.model_validate(cv_data)
         request = VPRRequest.model_validate(request_data)
-        evidence = build_evidence_matrix(cv, request.job_posting, list(request.gap_responses))
-        user_text = build_user_message(cv, request, evidence)
         document = (
             RulesGenerator()
             .generate(GenerationInput(job_id="cost", cv=cv, request=request))
             .document
+        )
+        posting = request.job_posting
+        user_text = build_user_message(
+            build_catalogue(cv, posting, request.gap_responses),
+            document,
+            candidate_name=cv.full_name,
+            language=posting.language,
         )
         answer = json.dumps(
             document.model_dump(mode="json", include=set(VPRContent.model_fields)),
@@ -105,7 +119,7 @@ def main() -> dict[str, Any]:
             "case": label,
             "chars": {
                 "system": len(system_text),
-                "tools": len(tools_text),
+                "output_schema": len(schema_text),
                 "user": len(user_text),
                 "answer": len(answer),
             },
@@ -151,7 +165,7 @@ def main() -> dict[str, Any]:
     print(f"\nCost per VPR, one model call, {model} (prices USD/MTok: {prices.get(model)})")
     print(text)
     print(
-        f"\ncached prefix (tools + system): {prefix_tokens} tokens estimated "
+        f"\ncached prefix (output schema + system): {prefix_tokens} tokens estimated "
         f"({'>=' if cacheable else '<'} the {MIN_CACHEABLE}-token minimum, so caching "
         f"{'applies' if cacheable else 'does NOT apply'}); a FVS regeneration doubles a "
         "job's calls; thinking tokens (effort=medium) come on top of the output."
@@ -160,8 +174,8 @@ def main() -> dict[str, Any]:
         "name": NAME,
         "method": {
             "tokens": "estimated: ascii_chars/4 + other_chars/2 (no tokenizer offline)",
-            "input": "submit_vpr tool schema + system_blocks() + build_user_message()",
-            "output": "rules generator report content as tool-call JSON; no thinking",
+            "input": "output_config.format schema + system_blocks() + build_user_message()",
+            "output": "rules generator cited report content as JSON; no thinking",
             "model": model,
             "prices": prices.get(model),
         },

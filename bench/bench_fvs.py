@@ -41,7 +41,7 @@ NAME = "fvs"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
 REFERENCE = Path(os.environ.get("FVS_REFERENCE", "/tmp/fvs_reference.json"))
-TARGET_US = 3000.0
+TARGET_US = 10_000.0  # issue 10: FVS v2 stays under 10 ms median per report
 PINNED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 # One field of each kind `iter_text_fields` distinguishes (the Hebrew base has no gaps).
 MOVE_TO = (
@@ -239,7 +239,8 @@ def clear_caches() -> None:
     """Empty FVS's memoised helpers, if it has any (the reference run predates them)."""
     from vpr_jobs import fvs
 
-    getattr(fvs, "_clear_caches", lambda: None)()
+    getattr(fvs.names, "_clear_caches", lambda: None)()
+    getattr(fvs, "_DIGESTS", {}).clear()  # the sources are digested again (a job's first call)
 
 
 def time_reports(reports: list[Case], *, cold: bool) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
-from vpr_jobs import selectors, services, storage
+from vpr_jobs import rendering, selectors, services, storage
 from vpr_jobs.errors import JobNotCancellable, JobNotFound, ResultGone
 from vpr_jobs.models import Job, JobErrorCode, JobStatus, UserCV, VPRArtifact
 
@@ -354,6 +354,12 @@ def _admin_result_url(job_id: Any) -> str:
     return reverse("admin:vpr_jobs_job_result", args=[job_id])
 
 
+def _rendered_report_link(job_id: Any) -> SafeString:
+    """The report as the candidate reads it (vpr_jobs/rendering.py), opened in a new tab."""
+    url = _admin_result_url(job_id) + "?format=html"
+    return format_html('<a href="{}" target="_blank" rel="noopener">rendered report</a>', url)
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = [
@@ -502,15 +508,19 @@ class JobAdmin(admin.ModelAdmin):
                 return "The stored result expired or was deleted."
             return format_html(
                 '<a href="{}" target="_blank" rel="noopener">Download (presigned S3 URL, '
-                'expires {})</a> · <a href="{}">view via admin</a>',
+                'expires {})</a> · <a href="{}">view via admin</a> · {}',
                 link.url,
                 formats.localize(timezone.localtime(link.expires_at)),
                 _admin_result_url(job.pk),
+                _rendered_report_link(job.pk),
             )
         if not storage.result_exists(job.result_key):
             return "The stored result expired or was deleted."
         return format_html(
-            '<a href="{}" target="_blank">{}</a>', _admin_result_url(job.pk), job.result_key
+            '<a href="{}" target="_blank">{}</a> · {}',
+            _admin_result_url(job.pk),
+            job.result_key,
+            _rendered_report_link(job.pk),
         )
 
     @admin.display(description="artifact versions (same user and application)")
@@ -528,7 +538,11 @@ class JobAdmin(admin.ModelAdmin):
                 ),
                 a.word_count,
                 formats.localize(timezone.localtime(a.created_at)),
-                format_html('<a href="{}">JSON</a>', _admin_result_url(a.job_id)),
+                format_html(
+                    '<a href="{}">JSON</a> · {}',
+                    _admin_result_url(a.job_id),
+                    _rendered_report_link(a.job_id),
+                ),
             )
             for a in artifacts
         ]
@@ -606,7 +620,8 @@ class JobAdmin(admin.ModelAdmin):
         return [result, *super().get_urls()]
 
     def result_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The stored report for staff (the API's signed link only opens for the job's owner)."""
+        """The stored report for staff (the API's signed link only opens for the job's owner):
+        the JSON, or with `?format=html` the report rendered as the candidate reads it."""
         job = self.get_object(request, unquote(object_id))
         if job is None:
             raise Http404("No such job.")
@@ -617,8 +632,12 @@ class JobAdmin(admin.ModelAdmin):
         document = storage.result_read(job.result_key)
         if document is None:
             return JsonResponse({"detail": "The result expired or was deleted."}, status=410)
-        response = HttpResponse(document, "application/json")
-        response["Content-Disposition"] = f'inline; filename="{job.pk}.json"'
+        if request.GET.get("format") == "html":
+            page = rendering.report_page(document, user_id=job.user_id)
+            response = HttpResponse(rendering.render_html(page), "text/html; charset=utf-8")
+        else:
+            response = HttpResponse(document, "application/json")
+            response["Content-Disposition"] = f'inline; filename="{job.pk}.json"'
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -24,10 +24,11 @@ from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from vpr_jobs import long_poll, selectors, services, storage, tokens
+from vpr_jobs import long_poll, rendering, selectors, services, storage, tokens
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobErrorCode, JobStage, JobStatus
@@ -407,11 +408,36 @@ class VPRJobViewSet(ViewSet):
         return Response(job_status_payload(job, base_url=_base_url(request)))
 
 
+# ?format=md / ?format=html (DRF's format override) or Accept: text/markdown render the report
+# for people; JSON stays the default.
+REPORT_RENDERERS = [
+    *api_settings.DEFAULT_RENDERER_CLASSES,
+    rendering.MarkdownReportRenderer,
+    rendering.HTMLReportRenderer,
+]
+REPORT_FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", *rendering.REPORT_FORMATS],
+    description="md or html: the "
+    "report rendered for people (sections, cited sources, right to left for Hebrew)",
+)
+
+
+def rendered_report(request: Request, document: bytes, *, user_id: Any) -> Response | None:
+    """The report as Markdown or HTML when the request negotiated one of those, else None."""
+    if request.accepted_renderer.format not in rendering.REPORT_FORMATS:
+        return None
+    page = rendering.report_page(document, user_id=user_id)
+    return Response(page, headers={"Cache-Control": "private, no-store"})
+
+
 class ApplicationVPRView(APIView):
     throttle_scope = "vpr_read"
+    renderer_classes = REPORT_RENDERERS
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", int)],
+        parameters=[OpenApiParameter("version", int), REPORT_FORMAT_PARAMETER],
         responses={
             200: ArtifactOutputSerializer,
             400: ErrorSerializer,
@@ -434,6 +460,8 @@ class ApplicationVPRView(APIView):
         if artifact is None:
             raise JobNotFound("No VPR for this application.")
         document = selectors.result_document_for(key=artifact.result_key)  # 410 if gone
+        if (page := rendered_report(request, document, user_id=artifact.user_id)) is not None:
+            return page
         link = storage.result_link(
             key=artifact.result_key, user_id=artifact.user_id, base_url=_base_url(request)
         )
@@ -459,8 +487,10 @@ class ResultDownloadView(APIView):
     """Serves a locally stored result behind a signed, expiring, owner-only link."""
 
     throttle_scope = "vpr_read"
+    renderer_classes = REPORT_RENDERERS
 
     @extend_schema(
+        parameters=[REPORT_FORMAT_PARAMETER],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ErrorSerializer},
         summary="Download a result (local storage only)",
     )
@@ -469,6 +499,8 @@ class ResultDownloadView(APIView):
         document = storage.result_read(key) if key else None
         if document is None:
             raise JobNotFound("Result not found or link expired.")
+        if (page := rendered_report(request, document, user_id=request.user.pk)) is not None:
+            return page
         response = HttpResponse(document, content_type="application/json")
         response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
         return response

@@ -30,6 +30,13 @@ EvidenceSource = Literal["cv", "gap_response", "none"]
 
 APPLICATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Any id of the source catalogue (vpr_jobs/catalogue.py): what a report's citations may name.
+SOURCE_ID_PATTERN = (
+    r"^(cv\.summary|cv\.exp\.\d{1,2}(\.ach\.\d{1,2})?|cv\.(edu|cert|skill|lang)\.\d{1,3}"
+    r"|gap\.\d{1,2}|post\.(role|desc)|post\.(resp|req|nice)\.\d{1,2})$"
+)
+# The document shape written today; documents stored before citations read as version 1.
+SCHEMA_VERSION = 2
 
 
 def _printable(value: str) -> str:
@@ -170,23 +177,56 @@ class GeneratorInfo(BaseModel):
     model: str | None = None
 
 
+SourceId = Annotated[str, StringConstraints(pattern=SOURCE_ID_PATTERN)]
+Citations = Annotated[list[SourceId], Field(max_length=12)]
+
+
 class EvidenceRow(BaseModel):
     requirement: str
     evidence: str
     alignment: Alignment
     source: EvidenceSource
     impact: str
+    # The posting line this row answers (e.g. post.req.4) and the items its evidence comes from.
+    requirement_id: SourceId | None = None
+    evidence_ids: Citations = []
+
+
+class CitedText(BaseModel):
+    """A sentence of the report and the catalogue items it rests on.
+
+    Documents stored before citations (schema_version 1) hold plain strings here; they read as
+    a sentence with no citations.
+    """
+
+    text: str
+    evidence_ids: Citations = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_string(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class GapStrategy(BaseModel):
     gap: str
     mitigation: str
     transferable_skills: list[str] = []
+    gap_id: SourceId | None = None  # the posting line the gap is about
+    evidence_ids: Citations = []  # the transferable evidence the mitigation rests on
 
 
 class VPRDocument(BaseModel):
-    """The Value Proposition Report as stored and served."""
+    """The Value Proposition Report as stored and served.
 
+    `schema_version` 2 added citations: every evidence row, differentiator, gap strategy and
+    talking point names the catalogue items (vpr_jobs/catalogue.py) it rests on.
+    """
+
+    schema_version: int = Field(default=1, ge=1, le=SCHEMA_VERSION)
     job_id: str
     application_id: str
     version: int = Field(ge=0)
@@ -198,10 +238,11 @@ class VPRDocument(BaseModel):
     target_company: str
     executive_summary: str
     fit_score: int = Field(ge=0, le=100)
+    fit_rationale: str = ""  # one line: why this score (empty in version 1 documents)
     evidence_matrix: list[EvidenceRow]
-    differentiators: Annotated[list[str], Field(min_length=3, max_length=5)]
+    differentiators: Annotated[list[CitedText], Field(min_length=3, max_length=5)]
     gap_strategies: list[GapStrategy]
-    talking_points: Annotated[list[str], Field(min_length=5, max_length=7)]
+    talking_points: Annotated[list[CitedText], Field(min_length=5, max_length=7)]
     keywords: list[str]
     word_count: int = Field(ge=0)
     fvs: dict[str, Any] | None = None  # the Fact Verification System's verdict, when run
@@ -211,10 +252,10 @@ class VPRDocument(BaseModel):
         texts = [self.executive_summary]
         for row in self.evidence_matrix:
             texts += [row.requirement, row.evidence, row.impact]
-        texts += self.differentiators
+        texts += [item.text for item in self.differentiators]
         for gap in self.gap_strategies:
             texts += [gap.gap, gap.mitigation, *gap.transferable_skills]
-        texts += self.talking_points
+        texts += [item.text for item in self.talking_points]
         return texts
 
     def count_words(self) -> int:

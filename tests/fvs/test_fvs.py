@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from vpr_jobs import fvs
 from vpr_jobs.fvs import (
     FVSResult,
     extract_numbers,
@@ -29,6 +28,15 @@ from vpr_jobs.fvs import (
     title_matches,
     verify,
 )
+from vpr_jobs.fvs import checks_credentials as ck_cred
+from vpr_jobs.fvs import checks_names as ck_names
+from vpr_jobs.fvs import checks_numbers as ck_num
+from vpr_jobs.fvs import checks_skills as ck_skill
+from vpr_jobs.fvs import names as fnames
+from vpr_jobs.fvs import quantities as qty
+from vpr_jobs.fvs import sources as fsrc
+from vpr_jobs.fvs import text as ftext
+from vpr_jobs.fvs import vocabulary as vocab
 from vpr_jobs.schemas import CV, GapResponse, JobPosting, VPRDocument, VPRRequest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -269,7 +277,7 @@ def test_result_is_json_serialisable() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert data["passed"] is False
     assert set(data) == {"passed", "violations", "warnings"}
-    assert set(data["violations"][0]) == {"tier", "check", "field", "value", "message"}
+    assert set(data["violations"][0]) == {"tier", "check", "field", "value", "message", "citation"}
     assert FVSResult.model_validate(data) == result
 
 
@@ -445,7 +453,7 @@ FAILING = [
     ("ld", "differentiators[0]", "Holds a B.A. from Harvard (2016)", "organisation", "Harvard"),
     ("ld", "executive_summary", "Noa Bar, Wix's L&D Team Lead, rebuilt onboarding.",
      "title", "L&D Team Lead"),
-    ("backend", "talking_points[4]", "Spent 6 years at Monday.com", "number", "6"),
+    ("backend", "talking_points[4]", "Spent 6 years at Monday.com", "tenure", "6"),
     ("backend", "executive_summary", "Daniel previously worked at Fiverr on payments.",
      "organisation", "Fiverr"),
     ("hebrew", "talking_points[4]", "נועה עבדה ב-Google מאז 2021", "organisation", "Google"),
@@ -577,7 +585,8 @@ def test_quoted_posting_text_is_not_a_claim() -> None:
     quoted = _verify("backend", "evidence_matrix[0].impact", 'Directly covers "Python or Go".')
     assert quoted.passed and not quoted.warnings, _describe(quoted)
     claimed = _verify("backend", "evidence_matrix[0].impact", "Writes Go services daily.")
-    assert [(w.check, w.value) for w in claimed.warnings] == [("skill", "Go")]
+    # A tool claimed as used is a violation since FVS v2 (it was a warning).
+    assert [(v.check, v.value) for v in claimed.violations] == [("skill", "Go")]
 
 
 def test_a_quoted_name_is_still_checked() -> None:
@@ -603,8 +612,8 @@ def test_style_words_are_flexible_warnings() -> None:
 def test_warnings_and_violations_are_reported_together() -> None:
     result = _verify("ld", "talking_points[3]", "Spearheaded Kubernetes training at Google")
     assert not result.passed
-    assert {v.check for v in result.violations} == {"organisation"}
-    assert {w.check for w in result.warnings} == {"skill", "style"}
+    assert {v.check for v in result.violations} == {"organisation", "skill"}
+    assert {w.check for w in result.warnings} == {"style"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -773,51 +782,59 @@ def _corpus() -> tuple[str, ...]:
 
 
 def _any_at_org(text: str) -> bool:
-    return any(fvs._AT_ORG_RE.match(text, m.end()) for m in fvs._RUN_RE.finditer(text))
+    return any(ck_names._AT_ORG_RE.match(text, m.end()) for m in ftext._RUN_RE.finditer(text))
 
 
 # (name, whether the scan finds something, whether the shortcut lets it run)
 _SHORTCUTS: list[tuple[str, Callable[[str], Any], Callable[[str, Any], bool]]] = [
-    ("style", fvs._STYLE_RE.search, lambda t, w: w.has_phrase(fvs._STYLE_RUNS)),
+    (
+        "style",
+        vocab._STYLE_RE.search,
+        lambda t, w: w.has_phrase(ck_skill._STYLE_RUNS),
+    ),
     (
         "spelled numbers",
-        fvs._WORD_NUMBER_RE.search,
+        qty._WORD_NUMBER_RE.search,
         lambda t, w: (
-            w.any_folded(fvs._NUMBER_WORD_KEYS)
-            and fvs._may_contain_folded(t, fvs._NUMBER_WORD_KEYS)
+            w.any_folded(qty._NUMBER_WORD_KEYS)
+            and ftext._may_contain_folded(t, qty._NUMBER_WORD_KEYS)
         ),
     ),
-    ("figures", fvs._NUMBER_RE.search, lambda t, w: bool(fvs._DIGIT_RE.search(t))),
+    ("figures", qty._NUMBER_RE.search, lambda t, w: bool(ftext._DIGIT_RE.search(t))),
     (
         "plans",
-        fvs._PLAN_RE.search,
-        lambda t, w: w.any_folded(fvs._PLAN_KEYS) or bool(fvs._DIGIT_RE.search(t)),
+        ck_num._PLAN_RE.search,
+        lambda t, w: w.any_folded(ck_num._PLAN_KEYS) or bool(ftext._DIGIT_RE.search(t)),
     ),
     (
         "degrees",
-        fvs._DEGREE_RE.search,
-        lambda t, w: w.any_cased(fvs._DEGREE_KEYS) or w.any_folded(fvs._DEGREE_FOLDED_KEYS),
+        fnames._DEGREE_RE.search,
+        lambda t, w: w.any_cased(ck_cred._DEGREE_KEYS) or w.any_folded(ck_cred._DEGREE_FOLDED_KEYS),
     ),
     *(
-        (f"certification {i}", regex.search, lambda t, w: w.any_folded(fvs._CERT_WORD_KEYS))
-        for i, regex in enumerate((*fvs._CERT_NAMED_RES[:2], fvs._CERT_GENERIC_RE))
+        (
+            f"certification {i}",
+            regex.search,
+            lambda t, w: w.any_folded(ck_cred._CERT_WORD_KEYS),
+        )
+        for i, regex in enumerate((*ck_cred._CERT_NAMED_RES[:2], ck_cred._CERT_GENERIC_RE))
     ),
     (
         "certification acronyms",
-        fvs._CERT_NAMED_RES[2].search,
-        lambda t, w: w.any_cased(fvs._CERT_ACRONYM_KEYS),
+        ck_cred._CERT_NAMED_RES[2].search,
+        lambda t, w: w.any_cased(ck_cred._CERT_ACRONYM_KEYS),
     ),
     (
         "title at organisation",
         _any_at_org,
-        lambda t, w: w.any_folded(fvs._AT_KEYS) or bool(fvs._HE_AT_HINT_RE.search(t)),
+        lambda t, w: w.any_folded(ck_names._AT_KEYS) or bool(ck_names._HE_AT_HINT_RE.search(t)),
     ),
     (
         "possessive titles",
-        fvs._POSSESSIVE_TITLE_RE.search,
+        ck_names._POSSESSIVE_TITLE_RE.search,
         lambda t, w: "'s" in t or "\u2019s" in t,
     ),
-    ("quotations", fvs._QUOTE_RE.search, lambda t, w: any(q in t for q in '"\u201c\u201e')),
+    ("quotations", fsrc._QUOTE_RE.search, lambda t, w: any(q in t for q in '"\u201c\u201e')),
 ]
 
 
@@ -829,15 +846,27 @@ def test_a_skipped_scan_would_have_found_nothing(
 ) -> None:
     found = [text for text in _corpus() if finds(text)]
     assert found, f"the corpus never exercises {name}"
-    assert [text for text in found if not runs(text, fvs._Words(text))] == []
+    assert [text for text in found if not runs(text, ftext._Words(text))] == []
 
 
 @pytest.mark.parametrize(
     ("regex", "cues", "hebrew"),
     [
-        (fvs._ORG_TRIGGER_RE, fvs._ORG_TRIGGER_KEYS, fvs._HE_AT_HINT_RE),
-        (fvs._TITLE_CUE_RE, fvs._TITLE_CUE_KEYS, fvs._HE_AS_HINT_RE),
-        (fvs._LOWER_TITLE_RE, fvs._TITLE_CUE_KEYS, fvs._HE_AS_HINT_RE),
+        (
+            ck_names._ORG_TRIGGER_RE,
+            ck_names._ORG_TRIGGER_KEYS,
+            ck_names._HE_AT_HINT_RE,
+        ),
+        (
+            ck_names._TITLE_CUE_RE,
+            ck_names._TITLE_CUE_KEYS,
+            ck_names._HE_AS_HINT_RE,
+        ),
+        (
+            ck_names._LOWER_TITLE_RE,
+            ck_names._TITLE_CUE_KEYS,
+            ck_names._HE_AS_HINT_RE,
+        ),
     ],
     ids=["organisation", "title", "lower-case title"],
 )
@@ -845,33 +874,36 @@ def test_cue_matches_are_the_scan_matches(regex: Any, cues: Any, hebrew: Any) ->
     found = 0
     for text in _corpus():
         expected = [m.span() for m in regex.finditer(text)]
-        words = fvs._Words(text)
-        assert [m.span() for m in fvs._cue_matches(regex, text, words, cues, hebrew)] == expected
+        words = ftext._Words(text)
+        assert [
+            m.span() for m in ck_names._cue_matches(regex, text, words, cues, hebrew)
+        ] == expected
         found += len(expected)
     assert found
 
 
 def test_skills_named_are_the_lexicon_terms_found() -> None:
     for text in _corpus():
-        expected = [term for term, regex in fvs._SKILL_RES if regex.search(text)]
-        assert list(fvs._skills_named(text, fvs._Words(text))) == expected
+        expected = [term for term, regex in ck_skill._SKILL_RES if regex.search(text)]
+        found = ck_skill._skills_named(text, ftext._Words(text))
+        assert [term for term, _ in found] == expected
 
 
 def test_word_before_is_the_last_word_of_the_prefix() -> None:
     for text in {t for _, _, t, *_ in FAILING + PASSING} | set(_EDGE_TEXTS):
-        matches = list(fvs._PRIOR_WORD_RE.finditer(text))
+        matches = list(ck_names._PRIOR_WORD_RE.finditer(text))
         starts, ends = [m.start() for m in matches], [m.end() for m in matches]
         for pos in range(len(text) + 1):
-            words = fvs._PRIOR_WORD_RE.findall(text[:pos])
-            assert fvs._word_before(text, starts, ends, pos) == (words[-1] if words else "")
+            words = ck_names._PRIOR_WORD_RE.findall(text[:pos])
+            assert ck_names._word_before(text, starts, ends, pos) == (words[-1] if words else "")
 
 
 def test_case_twins_are_the_only_non_ascii_letters_case_folding_meets() -> None:
     """`_Words` and `_cue_matches` rely on these facts of `re` and `str.lower()`."""
     others = "".join(map(chr, range(128, sys.maxunicode + 1)))
     found = set(re.findall("[a-z]", others, re.IGNORECASE))
-    assert found == fvs._CASE_TWINS
-    plain = others.translate(dict.fromkeys(map(ord, fvs._CASE_TWINS)))
+    assert found == ftext._CASE_TWINS
+    plain = others.translate(dict.fromkeys(map(ord, ftext._CASE_TWINS)))
     assert len(plain.lower()) == len(plain)
     assert not re.search("[A-Za-z]", plain.lower())
 
@@ -883,7 +915,7 @@ def test_similar_is_the_difflib_ratio_threshold() -> None:
         a, b = rng.choice(names).casefold(), rng.choice(names).casefold()
         for threshold in (0.85, 0.88):
             expected = SequenceMatcher(None, a, b).ratio() >= threshold
-            assert fvs._similar(a, b, threshold) is expected, (a, b)
+            assert fnames._similar(a, b, threshold) is expected, (a, b)
 
 
 def test_memoised_helpers_do_not_carry_answers_between_sources() -> None:
@@ -894,7 +926,7 @@ def test_memoised_helpers_do_not_carry_answers_between_sources() -> None:
     )
     fresh = {}
     for name, (cv, posting, gaps) in SOURCES.items():
-        fvs._clear_caches()
+        fnames._clear_caches()
         fresh[name] = verify(document, cv=cv, posting=posting, gap_responses=gaps)
     assert fresh["ld"] != fresh["backend"]
     for name in [*SOURCES, *reversed(SOURCES), *SOURCES]:

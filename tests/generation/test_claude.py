@@ -8,6 +8,7 @@ Run with `-p tests.support.fake_anthropic` (or the plugin line in tests/conftest
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any
 
@@ -22,12 +23,13 @@ from tests.support.fake_anthropic import (
     error,
     hallucinated,
     malformed,
+    miscited,
     ok,
     slow,
-    text_only,
     vpr_content_from_rules,
 )
 from vpr_jobs import fvs
+from vpr_jobs.catalogue import build_catalogue
 from vpr_jobs.generation.base import GenerationError, GenerationInput
 from vpr_jobs.generation.claude import (
     DEFAULT_MODEL,
@@ -35,10 +37,12 @@ from vpr_jobs.generation.claude import (
     ClaudeGenerator,
     VPRContent,
     estimate_cost,
+    output_format,
     price_for,
 )
-from vpr_jobs.generation.prompts import SYSTEM_PROMPT
-from vpr_jobs.schemas import CV, JobPosting, VPRRequest
+from vpr_jobs.generation.prompts import SYSTEM_PROMPT, feedback_line
+from vpr_jobs.generation.rules import RulesGenerator
+from vpr_jobs.schemas import CV, SCHEMA_VERSION, JobPosting, VPRRequest
 
 API_KEY = "sk-ant-test-0123456789abcdef"
 PRICES = {"_default": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.30}}
@@ -150,7 +154,7 @@ def test_default_price_table() -> None:
     assert estimate_cost(cached, "claude-sonnet-4-5", DEFAULT_PRICES) == 4.05
 
 
-def test_request_caches_the_system_prompt_and_sends_no_contact_details(
+def test_request_caches_the_system_prompt_asks_for_the_schema_and_sends_no_contact_details(
     fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
 ) -> None:
     fake_anthropic.script(ok(content))
@@ -167,72 +171,87 @@ def test_request_caches_the_system_prompt_and_sends_no_contact_details(
     assert body["system"] == [
         {"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}
     ]
-    (tool,) = body["tools"]
-    assert tool["name"] == "submit_vpr"
-    assert set(tool["input_schema"]["properties"]) == set(VPRContent.model_fields)
-    assert "$ref" not in str(tool["input_schema"])
+    # Structured output, the same for every model: no tool, no per-model tool choice.
+    assert body["output_config"] == {"format": output_format()}
+    schema = body["output_config"]["format"]["schema"]
+    assert body["output_config"]["format"]["type"] == "json_schema"
+    assert set(schema["properties"]) == set(VPRContent.model_fields)
+    assert schema["additionalProperties"] is False
+    assert not {"tools", "tool_choice"} & set(body)
     # Sampling parameters are rejected by current models and this SDK's API version.
     assert not {"temperature", "top_p", "top_k"} & set(body)
 
     raw = request.raw.decode("utf-8")
-    for value in load_fixture("cv_learning_development")["contact"].values():
-        assert value not in raw
+    contact = load_fixture("cv_learning_development")["contact"]
+    for key in ("email", "phone", "linkedin"):  # (its location is also the posting's city)
+        assert contact[key] not in raw
     user = request.user_text()
-    assert '"contact"' not in user
-    assert "Redesigned the R&D onboarding program" in user  # CV facts are there...
-    assert "Basic Python for automation scripts" in user  # ...and the gap answers...
-    assert "draft_fit_score" in user and "keep the facts" in user  # ...and the draft evidence.
+    catalogue = build_catalogue(data.cv, data.request.job_posting, data.request.gap_responses)
+    for line in catalogue.lines():  # Every source fact goes out under its id...
+        assert line in user
+    assert "[cv.exp.1.ach.1] Redesigned the R&D onboarding program" in user
+    assert "[gap.1] Q:" in user  # ...the gap answers too...
+    assert "<draft>" in user and "Draft fit score:" in user  # ...and the draft's choices.
     assert "<fvs_feedback>" not in user
 
 
-@pytest.mark.parametrize(("effort", "expected"), [(None, None), ("medium", {"effort": "medium"})])
+@pytest.mark.parametrize(
+    ("effort", "expected"),
+    [
+        (None, {"format": output_format()}),
+        ("medium", {"format": output_format(), "effort": "medium"}),
+    ],
+)
 def test_effort_is_sent_only_when_set(
     fake_anthropic: FakeAnthropic,
     data: GenerationInput,
     content: dict[str, Any],
     effort: str | None,
-    expected: dict[str, str] | None,
+    expected: dict[str, Any],
 ) -> None:
     fake_anthropic.script(ok(content))
 
     make(fake_anthropic, effort=effort).generate(data)
 
-    assert fake_anthropic.requests[0].body.get("output_config") == expected
+    assert fake_anthropic.requests[0].body["output_config"] == expected
 
 
-def test_system_prompt_is_long_enough_to_be_cached() -> None:
+def test_system_prompt_is_long_enough_to_be_cached_and_holds_the_rules() -> None:
     # Caching starts at 1,024 tokens on Sonnet 4.x; ~1.3 tokens a word leaves a wide margin.
     assert len(SYSTEM_PROMPT.split()) > 1200
-    for rule in ("Never invent", "exactly as written", "language of the posting", "submit_vpr"):
-        assert rule in SYSTEM_PROMPT
+    for rule in (
+        "Never invent",
+        "exactly as written",
+        "language of the posting",
+        "Cite only ids that appear in <sources>",
+        "spoken languages and their levels",  # the never-invent list...
+        "people management: never say the candidate managed",
+        "Posting facts are about the role and the company only",
+        "move the score as far as the sources justify",  # no ±15 cap on the draft score
+        "fit_rationale",
+        "Hebrew grammatical gender",
+        "אני עובדת",
+        "gershayim",
+    ):
+        assert rule in SYSTEM_PROMPT, rule
+    assert "never by more than 15 points" not in SYSTEM_PROMPT
 
 
-@pytest.mark.parametrize(
-    ("model", "force", "expected"),
-    [
-        ("claude-sonnet-4-6", None, {"type": "tool", "name": "submit_vpr"}),
-        ("claude-haiku-4-5-20251001", None, {"type": "tool", "name": "submit_vpr"}),
-        ("claude-sonnet-5", None, {"type": "tool", "name": "submit_vpr"}),
-        # Sonnet 5.5 answers a forced tool choice with a 400: the tool is offered, not forced.
-        (DEFAULT_MODEL, None, {"type": "auto"}),
-        (DEFAULT_MODEL, True, {"type": "tool", "name": "submit_vpr"}),
-        ("claude-sonnet-4-6", False, {"type": "auto"}),
-    ],
-)
-def test_tool_choice(
-    fake_anthropic: FakeAnthropic,
-    data: GenerationInput,
-    content: dict[str, Any],
-    model: str,
-    force: bool | None,
-    expected: dict[str, str],
+def test_document_is_version_2_with_the_models_score_and_rationale(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
 ) -> None:
-    fake_anthropic.script(ok(content))
+    draft = RulesGenerator().generate(data).document
+    moved = {**content, "fit_score": max(0, draft.fit_score - 40)}
+    moved["fit_rationale"] = "The draft counted shared words; no row shows the work itself."
+    fake_anthropic.script(ok(moved))
 
-    result = make(fake_anthropic, model=model, force_tool_choice=force).generate(data)
+    doc = make(fake_anthropic).generate(data).document
 
-    assert fake_anthropic.requests[0].body["tool_choice"] == expected
-    assert result.document.generator.model == model
+    assert doc.schema_version == SCHEMA_VERSION == 2
+    assert doc.fit_score == moved["fit_score"]  # 40 below the draft, not clamped to 15
+    assert doc.fit_rationale == moved["fit_rationale"]
+    assert f"Draft fit score: {draft.fit_score}" in fake_anthropic.requests[0].user_text()
+    assert all(row.evidence_ids for row in doc.evidence_matrix if row.source != "none")
 
 
 # --------------------------------------------------------------------------- SDK retries
@@ -329,11 +348,11 @@ def test_timeout_is_transient(fake_anthropic: FakeAnthropic, data: GenerationInp
 # --------------------------------------------------------------------------- repair
 
 
-def test_text_answer_gets_one_repair_turn(
+def test_text_that_is_not_json_gets_one_repair_turn(
     fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
 ) -> None:
     fake_anthropic.script(
-        text_only("Here is the report: ...", usage={"input_tokens": 100, "output_tokens": 10}),
+        ok("Here is the report: ...", usage={"input_tokens": 100, "output_tokens": 10}),
         ok(content, usage={"input_tokens": 200, "output_tokens": 20}),
     )
 
@@ -350,10 +369,11 @@ def test_text_answer_gets_one_repair_turn(
         "content": [{"type": "text", "text": "Here is the report: ..."}],
     }
     assert second.messages[2]["role"] == "user"
-    assert "no submit_vpr tool call" in second.user_text(1)
+    assert "does not match the required format" in second.user_text(1)
+    assert second.body["output_config"] == first.body["output_config"]
 
 
-def test_invalid_tool_input_is_answered_with_an_error_tool_result(
+def test_invalid_answer_is_replayed_with_its_thinking_and_the_errors_named(
     fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
 ) -> None:
     broken = copy.deepcopy(content)
@@ -363,22 +383,53 @@ def test_invalid_tool_input_is_answered_with_an_error_tool_result(
 
     result = make(fake_anthropic).generate(data)
 
-    assert result.document.differentiators == content["differentiators"]
+    differentiators = [item.model_dump() for item in result.document.differentiators]
+    assert differentiators == content["differentiators"]
     second = fake_anthropic.requests[1]
-    assistant, repair = second.messages[1], second.messages[2]
-    # Thinking blocks go back unchanged, signature included; then the tool call itself.
+    assistant = second.messages[1]
+    # Thinking blocks go back unchanged, signature included; then the answer itself.
     assert assistant["content"][0] == {
         "type": "thinking",
         "thinking": "Checking the rows.",
         "signature": "sig-fake-1",
     }
-    tool_use = assistant["content"][1]
-    assert tool_use["type"] == "tool_use" and tool_use["input"] == broken
-    (tool_result,) = repair["content"]
-    assert tool_result["type"] == "tool_result"
-    assert tool_result["tool_use_id"] == tool_use["id"]
-    assert tool_result["is_error"] is True
-    assert "differentiators" in tool_result["content"] and "fit_score" in tool_result["content"]
+    assert json.loads(assistant["content"][1]["text"]) == broken
+    repair = second.user_text(1)
+    assert "differentiators" in repair and "fit_score" in repair
+
+
+@pytest.mark.parametrize(
+    ("mistake", "named"),
+    [
+        ("unknown", "cv.exp.9.ach.9 (not in <sources>)"),
+        ("posting_as_evidence", "post.req.1 is a posting line, not the candidate's evidence"),
+        ("uncited", "differentiators.0.evidence_ids: no citation"),
+        ("requirement_id", "evidence_matrix.0.requirement_id: cv.exp.1 is not a requirement"),
+    ],
+)
+def test_wrong_citations_get_one_repair_turn_naming_them(
+    fake_anthropic: FakeAnthropic,
+    data: GenerationInput,
+    content: dict[str, Any],
+    mistake: str,
+    named: str,
+) -> None:
+    bad = copy.deepcopy(content)
+    if mistake == "unknown":
+        bad["evidence_matrix"][0]["evidence_ids"] = ["cv.exp.9.ach.9"]
+    elif mistake == "posting_as_evidence":
+        bad["evidence_matrix"][0]["evidence_ids"] = ["post.req.1"]
+    elif mistake == "uncited":
+        bad["differentiators"][0]["evidence_ids"] = []
+    else:
+        bad["evidence_matrix"][0]["requirement_id"] = "cv.exp.1"
+    fake_anthropic.script(ok(bad), ok(content))
+
+    doc = make(fake_anthropic).generate(data).document
+
+    assert "the citations are wrong" in fake_anthropic.requests[1].user_text(1)
+    assert named in fake_anthropic.requests[1].user_text(1)
+    assert doc.evidence_matrix[0].evidence_ids == content["evidence_matrix"][0]["evidence_ids"]
 
 
 def test_invalid_twice_is_invalid_model_output(
@@ -400,8 +451,8 @@ def test_truncated_answer_reports_max_tokens(
     fake_anthropic: FakeAnthropic, data: GenerationInput
 ) -> None:
     fake_anthropic.script(
-        text_only("The report", stop_reason="max_tokens"),
-        text_only("The report", stop_reason="max_tokens"),
+        ok('{"executive_summary": "The rep', stop_reason="max_tokens"),
+        ok('{"executive_summary": "The rep', stop_reason="max_tokens"),
     )
 
     err = fails(make(fake_anthropic), data)
@@ -421,6 +472,7 @@ def test_empty_answer_is_repaired_in_a_single_user_turn(
     (turn,) = fake_anthropic.requests[1].messages
     assert turn["role"] == "user"
     assert [block["type"] for block in turn["content"]] == ["text", "text"]
+    assert "no JSON text" in turn["content"][1]["text"]
     assert turn["content"][0]["text"] == fake_anthropic.requests[0].user_text()
 
 
@@ -448,6 +500,54 @@ def test_feedback_is_included_in_the_regeneration_prompt(
         assert f'in {finding.field}: "{finding.value}"' in prompt
 
 
+def test_a_wrong_citation_is_caught_by_fvs_and_fed_back_naming_it(
+    fake_anthropic: FakeAnthropic, data: GenerationInput, content: dict[str, Any]
+) -> None:
+    bad, row = miscited(content, "cv.edu.1")
+    fake_anthropic.script(ok(bad), ok(content))
+    generator = make(fake_anthropic)
+
+    first = generator.generate(data)
+    findings = verify(first.document, data).violations
+    second = generator.generate(data, feedback=findings)
+
+    assert findings and {f.citation for f in findings} == {"cv.edu.1"}
+    assert {f.field for f in findings} == {f"evidence_matrix[{row}].evidence"}
+    assert verify(second.document, data).passed
+    prompt = fake_anthropic.requests[1].user_text()
+    catalogue = build_catalogue(data.cv, data.request.job_posting, data.request.gap_responses)
+    for finding in findings:  # the claim, the citation with what it really says, and why
+        assert (
+            f'- in {finding.field}: "{finding.value}" cites [cv.edu.1], which says '
+            f'"{catalogue.get("cv.edu.1").text}". Why: {finding.message}'
+        ) in prompt
+
+
+def test_feedback_on_a_wrong_citation_names_the_claim_the_citation_and_why(
+    data: GenerationInput,
+) -> None:
+    catalogue = build_catalogue(data.cv, data.request.job_posting, data.request.gap_responses)
+    finding = {  # The FVS v2 shape: a Finding with the citation it checked.
+        "field": "evidence_matrix.0.evidence",
+        "value": "Redesigned the R&D onboarding program",
+        "citation": "cv.edu.1",
+        "message": "the cited item does not contain the quoted words",
+    }
+
+    line = feedback_line(finding, catalogue)
+
+    assert line.startswith('- in evidence_matrix.0.evidence: "Redesigned the R&D onboarding')
+    assert f'cites [cv.edu.1], which says "{catalogue.get("cv.edu.1").text}"' in line
+    assert line.endswith("Why: the cited item does not contain the quoted words")
+    unknown = feedback_line({**finding, "citation": "cv.edu.9"}, catalogue)
+    assert "cites [cv.edu.9], which says an id that is not in <sources>" in unknown
+    # A finding without a citation (FVS v1) still reads.
+    plain = feedback_line({**finding, "citation": None}, catalogue)
+    assert "cites" not in plain and plain.endswith(
+        "Why: the cited item does not contain the quoted words"
+    )
+
+
 def test_hebrew_posting_asks_for_hebrew(
     fake_anthropic: FakeAnthropic, data: GenerationInput
 ) -> None:
@@ -462,7 +562,7 @@ def test_hebrew_posting_asks_for_hebrew(
     prompt = fake_anthropic.requests[0].user_text()
     assert "Write every prose field in Hebrew" in prompt
     assert "posting language: he" in prompt
-    assert "בנק הפועלים" in prompt  # The posting goes out as UTF-8 text, not mangled.
+    assert "[post.role] " in prompt and "בנק הפועלים" in prompt  # UTF-8 text, not mangled.
     assert result.document.language == "he"
     assert result.document.target_company == "בנק הפועלים"
 

@@ -8,9 +8,9 @@ error parsing and headers are the SDK's own, not mocks. Each test scripts the an
 and then inspects `fake_anthropic.requests` (headers and parsed JSON body of every request).
 An unscripted request gets a 500 `api_error`, so an unexpected call shows up as a failure.
 
-Also here: `vpr_content_from_rules()` builds a valid, FVS-clean `submit_vpr` input from the
-rules generator, and `hallucinated()` & co. plant an invented employer, a shifted year or an
-inflated number in such content.
+Also here: `vpr_content_from_rules()` builds a valid, FVS-clean, cited answer from the rules
+generator, `hallucinated()` & co. plant an invented employer, a shifted year or an inflated
+number in such content, and `miscited()` points a row's citation at the wrong item.
 
 Load as a pytest plugin (`pytest_plugins = ["tests.support.fake_anthropic"]` or
 `-p tests.support.fake_anthropic`) to get the `fake_anthropic` fixture.
@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from vpr_jobs.catalogue import Catalogue, build_catalogue
 from vpr_jobs.generation.base import GenerationInput
 from vpr_jobs.generation.claude import VPRContent
 from vpr_jobs.generation.rules import RulesGenerator
@@ -49,6 +50,7 @@ __all__ = [
     "inflate_metric",
     "invent_employer",
     "malformed",
+    "miscited",
     "ok",
     "shift_year",
     "slow",
@@ -75,7 +77,7 @@ ERROR_TYPES: dict[int, str] = {
 # `retry-after: 0` is what the real API may send; this SDK treats 0 as "not given" and falls
 # back to 0.5-8 s exponential backoff, so `retry-after-ms: 1` keeps retried tests instant.
 RETRY_HEADERS = {"retry-after": "0", "retry-after-ms": "1"}
-# The fields the model writes: exactly the `submit_vpr` tool's input.
+# The fields the model writes: exactly the structured output's schema.
 CONTENT_FIELDS = tuple(VPRContent.model_fields)
 
 # --------------------------------------------------------------------------- script items
@@ -102,22 +104,20 @@ def _usage(usage: Mapping[str, int] | None) -> dict[str, int]:
 
 
 def ok(
-    tool_input: Any,
+    content: Any,
     usage: Mapping[str, int] | None = None,
     *,
-    tool_name: str = "submit_vpr",
-    text: str | None = None,
     thinking: str | None = None,
-    stop_reason: str = "tool_use",
+    stop_reason: str = "end_turn",
 ) -> Reply:
-    """A 200 whose content is a tool call (optionally after a thinking and a text block)."""
-    content: list[dict[str, Any]] = []
+    """A 200 answering a structured-output request (`output_config.format` json_schema): the
+    report as the JSON text of one text block, optionally after a thinking block."""
+    blocks: list[dict[str, Any]] = []
     if thinking is not None:
-        content.append({"type": "thinking", "thinking": thinking, "signature": "sig-fake-1"})
-    if text is not None:
-        content.append({"type": "text", "text": text})
-    content.append({"type": "tool_use", "id": "", "name": tool_name, "input": tool_input})
-    return Reply(content=content, stop_reason=stop_reason, usage=_usage(usage))
+        blocks.append({"type": "thinking", "thinking": thinking, "signature": "sig-fake-1"})
+    text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+    blocks.append({"type": "text", "text": text})
+    return Reply(content=blocks, stop_reason=stop_reason, usage=_usage(usage))
 
 
 def text_only(
@@ -337,9 +337,6 @@ class FakeAnthropic:
             }
             return reply.status, headers, json.dumps(payload).encode()
         content = copy.deepcopy(reply.content or [])
-        for index, block in enumerate(content):
-            if block.get("type") == "tool_use" and not block.get("id"):
-                block["id"] = f"toolu_fake_{number}_{index}"
         model = body.get("model", "claude-fake") if isinstance(body, dict) else "claude-fake"
         payload = {
             "id": f"msg_fake_{number}",
@@ -373,7 +370,7 @@ def vpr_content_from_rules(
     *,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """A valid `submit_vpr` input: the rules generator's report minus its metadata.
+    """A valid answer: the rules generator's report minus its metadata.
 
     Everything in it is quoted from the sources, so it passes FVS like a well-behaved model.
     """
@@ -384,7 +381,33 @@ def vpr_content_from_rules(
     result = RulesGenerator(today=today).generate(
         GenerationInput(job_id="fake-job", cv=cv_model, request=request_model)
     )
-    return result.document.model_dump(mode="json", include=set(CONTENT_FIELDS))
+    content = result.document.model_dump(mode="json", include=set(CONTENT_FIELDS))
+    content["fit_rationale"] = content.get("fit_rationale") or "Scored from the evidence rows."
+    if result.document.schema_version < 2:  # A rules engine that does not cite yet.
+        posting = request_model.job_posting
+        _cite_by_quotes(content, build_catalogue(cv_model, posting, request_model.gap_responses))
+    return content
+
+
+def _cite_by_quotes(content: dict[str, Any], catalogue: Catalogue) -> None:
+    """Cite each sentence by the source lines it quotes verbatim (the first job when it quotes
+    none), and each row's requirement by its posting line, as a citing model would."""
+    candidate = [item for item in catalogue.of_owner("candidate") if len(item.text) >= 12]
+    requirements = {item.text: item.id for item in catalogue.of_owner("posting")}
+
+    def quoted(text: str, items: Any, fallback: str | None) -> list[str]:
+        ids = [item.id for item in items if item.text in text][:12]
+        return ids or ([fallback] if fallback else [])
+
+    first_job = "cv.exp.1" if "cv.exp.1" in catalogue else catalogue.items[0].id
+    for row in content["evidence_matrix"]:
+        row["requirement_id"] = requirements.get(row["requirement"])
+        fallback = first_job if row["source"] != "none" else None
+        row["evidence_ids"] = quoted(row["evidence"], candidate, fallback)
+    for gap in content["gap_strategies"]:
+        gap["gap_id"] = requirements.get(gap["gap"])
+    for item in (*content["differentiators"], *content["talking_points"]):
+        item["evidence_ids"] = quoted(item["text"], candidate, first_job)
 
 
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
@@ -396,10 +419,10 @@ def _prose_slots(content: dict[str, Any]) -> Iterator[tuple[Any, Any]]:
     yield content, "executive_summary"
     for row in content.get("evidence_matrix", []):
         yield row, "evidence"
-    for index in range(len(content.get("differentiators", []))):
-        yield content["differentiators"], index
-    for index in range(len(content.get("talking_points", []))):
-        yield content["talking_points"], index
+    for item in content.get("differentiators", []):
+        yield item, "text"
+    for item in content.get("talking_points", []):
+        yield item, "text"
 
 
 def invent_employer(content: dict[str, Any], employer: str = "Globex Corporation") -> dict:
@@ -437,6 +460,20 @@ def inflate_metric(content: dict[str, Any], factor: int = 10) -> dict:
             container[key] = text[: match.start()] + f"{value * factor:,}" + text[match.end() :]
             return out
     raise ValueError("no number in the prose to inflate")
+
+
+def miscited(content: dict[str, Any], wrong_id: str) -> tuple[dict, int]:
+    """Cite `wrong_id` for the first row that quotes a measured result, the row now telling
+    that result in its own words (unquoted), so its figures are claims the cited item must
+    hold; returns the content and the row's index."""
+    out = copy.deepcopy(content)
+    for index, row in enumerate(out["evidence_matrix"]):
+        measured = re.search(r'"([^"]*\d[^"]*)"', row["evidence"])
+        if measured and row.get("evidence_ids") and wrong_id not in row["evidence_ids"]:
+            row["evidence"] = measured.group(1).rstrip(".") + "."
+            row["evidence_ids"] = [wrong_id]
+            return out, index
+    raise ValueError("no row quoting a measured result")
 
 
 _HALLUCINATIONS = {"employer": invent_employer, "year": shift_year, "metric": inflate_metric}

@@ -12,6 +12,7 @@ from tests.conftest import load_fixture
 from tests.support.fake_anthropic import (
     error,
     hallucinated,
+    miscited,
     ok,
     slow,
     vpr_content_from_rules,
@@ -73,6 +74,9 @@ def test_success_records_tokens_and_cost(
     assert usage["calls"] == 1
     assert usage["estimated_cost_usd"] > 0
     assert status["fvs"]["passed"] is True
+    app = api.get("/api/applications/app-ld-0001/vpr").json()["document"]
+    assert app["schema_version"] == 2 and app["fit_rationale"]  # a clean, cited report
+    assert all(row["evidence_ids"] for row in app["evidence_matrix"] if row["source"] != "none")
     request = claude.requests[0]
     assert request.headers["authorization"] == "Bearer sk-test-key"
     assert request.body["system"][0]["cache_control"] == {"type": "ephemeral"}
@@ -154,6 +158,31 @@ def test_hallucination_is_regenerated_with_feedback_and_the_clean_report_kept(
     assert status["token_usage"]["calls"] == 2
     assert status["token_usage"]["input_tokens"] == 4000
     assert "Globex" in claude.requests[1].user_text()  # the violations were fed back
+
+
+def test_a_wrong_citation_is_caught_and_regenerated_with_feedback_naming_it(
+    submit: Any,
+    api: Any,
+    claude: Any,
+    clean_content: dict,
+    sqs_queue: dict,
+    s3_results: str,
+    run_cluster: Any,
+):
+    bad, row = miscited(clean_content, "cv.edu.1")
+    claude.script(ok(bad, usage=USAGE), ok(clean_content, usage=USAGE))
+    job_id = submit().json()["job_id"]
+
+    run_cluster(lambda: _job(job_id).status == JobStatus.COMPLETED)
+
+    status = api.get(f"/api/vpr/status/{job_id}").json()
+    assert (status["status"], status["fvs"]["passed"]) == ("COMPLETED", True)
+    assert status["token_usage"]["calls"] == 2
+    feedback = claude.requests[1].user_text()
+    assert "<fvs_feedback>" in feedback and "<fvs_feedback>" not in claude.requests[0].user_text()
+    assert f'- in evidence_matrix[{row}].evidence: "' in feedback  # the claim...
+    assert 'cites [cv.edu.1], which says "' in feedback  # ...its citation and what it says...
+    assert "is not in the cited cv.edu.1" in feedback  # ...and why it was rejected
 
 
 def test_hallucination_twice_fails_with_the_violations_visible(

@@ -1,109 +1,81 @@
-"""The Claude generator: the rules engine's evidence, rewritten by Claude into a full VPR.
+"""The Claude generator: a VPR written by Claude from the cited source catalogue.
 
 Django-free on purpose: the caller (the worker) reads settings and builds the generator, so
 this module is tested against a local HTTP server without a database.
 
 Design notes:
 
-* Structured output comes from a tool, `submit_vpr`, whose input schema is `VPRContent`. The
-  tool call is forced (`tool_choice` of type "tool") on models that accept it. Claude Sonnet
-  5.5 (the default) and other newer models answer a forced tool choice with a 400, so for them
-  the tool is offered with `tool_choice` "auto" and the system prompt asks for it; a missing
-  or invalid call gets one repair turn either way.
+* Structured output is the API's own: `output_config.format` carries the JSON schema of
+  `VPRContent`, turned into the API's strict dialect by the SDK's `anthropic.transform_schema`
+  (what `messages.parse` does), so every model gets the same request and no tool or
+  per-model tool choice is needed. `messages.create` is called rather than `messages.parse`
+  because `parse` validates inside the SDK's response parser: an invalid answer would raise
+  there and lose the usage of a paid call and the answer we replay in the repair turn.
+* The schema grammar cannot express counts (3-5 differentiators), ranges or id patterns, and
+  no schema knows the catalogue: the answer is validated with pydantic and its citations
+  against the catalogue (an unknown id, a posting line cited as the candidate's evidence, an
+  uncited claim), and one repair turn names what is wrong.
+* The draft is the rules generator's report; the model sees its choices by id and may overrule
+  them, score included, explaining the score in `fit_rationale`.
 * No sampling parameters are sent: the SDK (2.x, API version 2026-10-21) no longer accepts
   `temperature`, and current models reject non-default values with a 400. `temperature` is
   kept in the constructor for callers' compatibility and ignored.
-* The SDK retries 408/409/429/5xx/529 and connection errors itself (`max_retries`, honouring
-  `retry-after`); whatever is left is mapped to a `GenerationError` that says whether a later
-  retry can help. Messages name the status and the API's error type, never the key or the
-  prompt.
-* Token usage is summed over every call of one `generate()` (a repair call included) and
-  priced from a per-model table, so the caller can store what a report really cost.
+* Prices, token usage and the mapping of API failures to retry decisions live in
+  `anthropic_calls.py`; usage is summed over every call of one `generate()`, repair included.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
 
 import anthropic
 from anthropic.types import Message
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vpr_jobs.generation.base import GenerationError, GenerationInput, GenerationResult
-from vpr_jobs.generation.prompts import (
-    SUBMIT_TOOL_NAME,
-    build_user_message,
-    system_blocks,
+from vpr_jobs.catalogue import Catalogue, build_catalogue
+from vpr_jobs.generation.anthropic_calls import (
+    DEFAULT_PRICES,
+    Usage,
+    estimate_cost,
+    map_api_error,
+    model_matches,
+    price_for,
 )
-from vpr_jobs.generation.rules import build_evidence_matrix
-from vpr_jobs.schemas import EvidenceRow, GapStrategy, GeneratorInfo, VPRDocument
+from vpr_jobs.generation.base import GenerationError, GenerationInput, GenerationResult
+from vpr_jobs.generation.prompts import build_user_message, system_blocks
+from vpr_jobs.generation.rules import RulesGenerator
+from vpr_jobs.schemas import (
+    SCHEMA_VERSION,
+    CitedText,
+    EvidenceRow,
+    GapStrategy,
+    GeneratorInfo,
+    VPRDocument,
+)
 
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_PRICES",
-    "FORCED_TOOL_CHOICE_MODELS",
     "ClaudeGenerator",
     "VPRContent",
+    "citation_problems",
     "estimate_cost",
     "model_matches",
+    "output_format",
     "price_for",
-    "submit_tool",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
-
-# USD per million tokens; `cache_write` is the 5-minute ephemeral cache write. Published list
-# prices: Sonnet 4.5/4.6 $3/$15 (cache write $3.75, read $0.30); Sonnet 5 and 5.5 $2/$10
-# (cache write $2.50; cache read $0.20, cut to $0.10 for Sonnet 5.5 on 2026-10-07).
-# `_default` prices an unknown model at the highest Sonnet rate, so a cost is never understated.
-DEFAULT_PRICES: dict[str, dict[str, float]] = {
-    "claude-sonnet-4-5": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.30},
-    "claude-sonnet-4-6": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.30},
-    "claude-sonnet-5": {"input": 2.0, "output": 10.0, "cache_write": 2.50, "cache_read": 0.20},
-    "claude-sonnet-5-5": {"input": 2.0, "output": 10.0, "cache_write": 2.50, "cache_read": 0.10},
-    "_default": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.30},
-}
-
-# Models known to accept `tool_choice: {"type": "tool"}` (and their dated snapshots).
-# Sonnet 5.5, Opus 5.5 and Fable 5.1 reject it with a 400; unknown models get "auto", which
-# every model accepts and which the repair turn backs up.
-FORCED_TOOL_CHOICE_MODELS: tuple[str, ...] = (
-    "claude-sonnet-4-5",
-    "claude-sonnet-4-6",
-    "claude-sonnet-5",
-    "claude-haiku-4-5",
-    "claude-opus-4-5",
-    "claude-opus-4-6",
-)
-
-USAGE_FIELDS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_input_tokens",
-    "cache_creation_input_tokens",
-)
-_ERROR_DETAIL_LIMIT = 300
 _VALIDATION_ERRORS_SHOWN = 20
 
-_DATED_ID_RE = re.compile(r"-\d{8}")
-
-
-def model_matches(model: str, known: str) -> bool:
-    """`known` itself or a dated snapshot of it ("claude-sonnet-4-5-20250929"), but not a
-    later version that merely shares the prefix ("claude-sonnet-5-5" is not "claude-sonnet-5")."""
-    return model == known or (
-        model.startswith(known) and _DATED_ID_RE.fullmatch(model[len(known) :]) is not None
-    )
-
+DEFAULT_MODEL = "claude-sonnet-5-5"
 
 # --------------------------------------------------------------------------- output schema
 
@@ -116,158 +88,82 @@ class VPRContent(BaseModel):
     executive_summary: Annotated[
         str, Field(min_length=1, description="3-5 sentences: who, for what role, best proof.")
     ]
-    fit_score: Annotated[
-        int, Field(ge=0, le=100, description="0-100, starting from the draft fit score.")
+    fit_score: Annotated[int, Field(ge=0, le=100, description="0-100, as the sources justify.")]
+    fit_rationale: Annotated[
+        str, Field(min_length=1, max_length=400, description="One sentence: why this score.")
     ]
     evidence_matrix: Annotated[
         list[EvidenceRow],
-        Field(description="One row per draft evidence row, same order."),
+        Field(description="One row per posting requirement and responsibility, posting order."),
     ]
     differentiators: Annotated[
-        list[str], Field(min_length=3, max_length=5, description="3-5 fact-backed statements.")
+        list[CitedText],
+        Field(min_length=3, max_length=5, description="3-5 fact-backed, cited statements."),
     ]
     gap_strategies: Annotated[
         list[GapStrategy], Field(description="One entry per real gap; empty if none.")
     ]
     talking_points: Annotated[
-        list[str], Field(min_length=5, max_length=7, description="5-7 interview talking points.")
+        list[CitedText],
+        Field(min_length=5, max_length=7, description="5-7 cited interview talking points."),
     ]
     keywords: Annotated[
         list[str], Field(max_length=30, description="8-20 posting keywords the sources support.")
     ]
 
 
-def _inline_refs(schema: Any, defs: Mapping[str, Any]) -> Any:
-    """Resolve `$ref`s and drop `title`s: a flat schema is shorter and every tool accepts it."""
-    if isinstance(schema, list):
-        return [_inline_refs(item, defs) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    if "$ref" in schema:
-        target = defs[schema["$ref"].rsplit("/", 1)[-1]]
-        extra = {k: v for k, v in schema.items() if k != "$ref"}
-        return _inline_refs({**target, **extra}, defs)
-    return {
-        key: _inline_refs(value, defs)
-        for key, value in schema.items()
-        if key not in ("title", "$defs")
-    }
+@cache
+def output_format() -> dict[str, Any]:
+    """`output_config.format`: VPRContent's schema in the API's strict dialect (the SDK's own
+    transform, as `messages.parse` sends it)."""
+    return {"type": "json_schema", "schema": anthropic.transform_schema(VPRContent)}
 
 
-def submit_tool() -> dict[str, Any]:
-    """The `submit_vpr` tool definition, its input schema generated from `VPRContent`."""
-    schema = VPRContent.model_json_schema()
-    return {
-        "name": SUBMIT_TOOL_NAME,
-        "description": (
-            "Submit the complete Value Proposition Report. Call exactly once, with every field "
-            "filled as the system prompt describes."
-        ),
-        "input_schema": _inline_refs(schema, schema.get("$defs", {})),
-    }
+_POSTING_LINES = ("requirement", "responsibility", "nice_to_have")
+# A gap may be about the role as a whole (a career change, a step up): post.role or post.desc.
+_POSTING_KINDS = (*_POSTING_LINES, "posting_role", "posting_description")
 
 
-# --------------------------------------------------------------------------- usage and cost
+def citation_problems(content: VPRContent, catalogue: Catalogue) -> list[str]:
+    """What is wrong with the answer's citations, one line each (empty: all cite real items,
+    the candidate's evidence cites the candidate's sources, every claim cites something)."""
+    problems: list[str] = []
 
+    def check(path: str, ids: Sequence[str], *, candidate: bool, required: bool) -> None:
+        unknown = catalogue.unknown(ids)
+        if unknown:
+            problems.append(f"- {path}: unknown id(s) {', '.join(unknown)} (not in <sources>)")
+        posting = [i for i in ids if i not in unknown and catalogue.get(i).owner == "posting"]
+        if candidate and posting:
+            problems.append(
+                f"- {path}: {', '.join(posting)} is a posting line, not the candidate's evidence"
+            )
+        if required and not ids:
+            problems.append(f"- {path}: no citation (evidence_ids is empty)")
 
-def price_for(model: str, prices: Mapping[str, Mapping[str, float]]) -> Mapping[str, float]:
-    """The model's entry (a dated snapshot uses its family's), else `_default`."""
-    for key, price in prices.items():
-        if key != "_default" and model_matches(model, key):
-            return price
-    return prices.get("_default", DEFAULT_PRICES["_default"])
+    def posting_line(path: str, item_id: str | None, kinds: Sequence[str]) -> None:
+        item = catalogue.get(item_id) if item_id else None
+        if item_id and (item is None or item.kind not in kinds):
+            problems.append(f"- {path}: {item_id} is not a {' or '.join(kinds)} id")
 
-
-def estimate_cost(
-    usage: Mapping[str, int], model: str, prices: Mapping[str, Mapping[str, float]]
-) -> float:
-    """USD for the given token counts, rounded to 6 places."""
-    price = price_for(model, prices)
-    total = (
-        usage.get("input_tokens", 0) * price.get("input", 0.0)
-        + usage.get("output_tokens", 0) * price.get("output", 0.0)
-        + usage.get("cache_read_input_tokens", 0) * price.get("cache_read", 0.0)
-        + usage.get("cache_creation_input_tokens", 0) * price.get("cache_write", 0.0)
-    )
-    return round(total / 1_000_000, 6)
-
-
-@dataclass
-class _Usage:
-    """Running token totals of one `generate()` call."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    calls: int = 0
-
-    def add(self, message: Message) -> None:
-        self.calls += 1
-        usage = getattr(message, "usage", None)
-        for name in USAGE_FIELDS:
-            value = getattr(usage, name, None) if usage is not None else None
-            setattr(self, name, getattr(self, name) + (value if isinstance(value, int) else 0))
-
-    def as_dict(self, model: str, prices: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
-        counts = {name: getattr(self, name) for name in USAGE_FIELDS}
-        cost = estimate_cost(counts, model, prices)
-        return {**counts, "calls": self.calls, "estimated_cost_usd": cost}
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def _redact(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if secret else text
-
-
-def _api_error_detail(err: anthropic.APIStatusError) -> str:
-    """`<error type>: <API message>` from the error body, shortened; never the request."""
-    body = err.body if isinstance(err.body, Mapping) else {}
-    inner = body.get("error") if isinstance(body.get("error"), Mapping) else {}
-    kind = str(inner.get("type") or type(err).__name__)
-    message = " ".join(str(inner.get("message") or "").split())[:_ERROR_DETAIL_LIMIT]
-    request_id = getattr(err, "request_id", None)
-    detail = f"{kind}: {message}" if message else kind
-    return f"{detail} (request_id={request_id})" if request_id else detail
-
-
-def _map_api_error(err: anthropic.AnthropicError, api_key: str) -> GenerationError:
-    """Translate what is left after the SDK's own retries into a retry decision."""
-    if isinstance(err, anthropic.APITimeoutError):
-        return GenerationError(
-            "Anthropic API timed out (after the SDK's retries)",
-            code="ANTHROPIC_UNAVAILABLE",
-            permanent=False,
+    for i, row in enumerate(content.evidence_matrix):
+        if row.requirement_id is None:
+            problems.append(f"- evidence_matrix.{i}.requirement_id: missing")
+        posting_line(f"evidence_matrix.{i}.requirement_id", row.requirement_id, _POSTING_LINES)
+        check(
+            f"evidence_matrix.{i}.evidence_ids",
+            row.evidence_ids,
+            candidate=True,
+            required=row.source != "none",
         )
-    if isinstance(err, anthropic.APIConnectionError):
-        return GenerationError(
-            f"Anthropic API unreachable: {type(err.__cause__ or err).__name__}",
-            code="ANTHROPIC_UNAVAILABLE",
-            permanent=False,
-        )
-    if isinstance(err, anthropic.APIStatusError):
-        status = err.status_code
-        detail = _redact(_api_error_detail(err), api_key)
-        message = f"Anthropic API returned {status} {detail}"
-        if isinstance(err, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
-            return GenerationError(message, code="ANTHROPIC_AUTH", permanent=True)
-        if status >= 500 or status in (408, 409, 429):
-            return GenerationError(message, code="ANTHROPIC_UNAVAILABLE", permanent=False)
-        # 400 bad request, 402 billing, 404 unknown model, 413 too large, 422 unprocessable...
-        return GenerationError(message, code="ANTHROPIC_REJECTED", permanent=True)
-    if isinstance(err, anthropic.APIResponseValidationError):
-        return GenerationError(
-            "Anthropic API returned a response that is not a message",
-            code="ANTHROPIC_UNAVAILABLE",
-            permanent=False,
-        )
-    return GenerationError(
-        f"Anthropic client error: {type(err).__name__}",
-        code="ANTHROPIC_UNAVAILABLE",
-        permanent=False,
-    )
+    for i, item in enumerate(content.differentiators):
+        check(f"differentiators.{i}.evidence_ids", item.evidence_ids, candidate=True, required=True)
+    for i, gap in enumerate(content.gap_strategies):
+        posting_line(f"gap_strategies.{i}.gap_id", gap.gap_id, _POSTING_KINDS)
+        check(f"gap_strategies.{i}.evidence_ids", gap.evidence_ids, candidate=True, required=False)
+    for i, item in enumerate(content.talking_points):
+        check(f"talking_points.{i}.evidence_ids", item.evidence_ids, candidate=False, required=True)
+    return problems
 
 
 # --------------------------------------------------------------------------- parsing
@@ -279,7 +175,6 @@ class _Parsed:
 
     content: VPRContent | None
     problem: str
-    tool_use_ids: tuple[str, ...] = ()
 
 
 def _format_validation_error(err: ValidationError) -> str:
@@ -294,33 +189,26 @@ def _format_validation_error(err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _parse(message: Message) -> _Parsed:
-    calls = [
-        block
-        for block in message.content
-        if block.type == "tool_use" and block.name == SUBMIT_TOOL_NAME
-    ]
-    all_tool_ids = tuple(block.id for block in message.content if block.type == "tool_use")
-    if not calls:
-        reason = (
-            "the answer hit max_tokens before the tool call"
-            if message.stop_reason == "max_tokens"
-            else "the answer has no submit_vpr tool call"
-        )
-        return _Parsed(None, reason, all_tool_ids)
-    raw = calls[0].input
-    if isinstance(raw, str):  # Some gateways hand the input over as a JSON string.
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return _Parsed(None, "the tool input is not a JSON object", all_tool_ids)
+def _parse(message: Message, catalogue: Catalogue) -> _Parsed:
+    """The answer's JSON text as `VPRContent`, checked against the catalogue."""
+    cut = message.stop_reason == "max_tokens"
+    text = "".join(block.text for block in message.content if block.type == "text").strip()
+    if message.stop_reason == "refusal":
+        return _Parsed(None, "the model declined to answer (stop_reason refusal)")
+    if not text:
+        reason = "the answer was cut off at max_tokens" if cut else "the answer has no JSON text"
+        return _Parsed(None, reason)
     try:
-        return _Parsed(VPRContent.model_validate(raw), "", all_tool_ids)
+        content = VPRContent.model_validate_json(text)
     except ValidationError as err:
-        problem = "the tool input does not match the schema:\n" + _format_validation_error(err)
-        if message.stop_reason == "max_tokens":
+        problem = "the JSON does not match the required format:\n" + _format_validation_error(err)
+        if cut:
             problem += "\n(the answer was cut off at max_tokens: write more concisely)"
-        return _Parsed(None, problem, all_tool_ids)
+        return _Parsed(None, problem)
+    problems = citation_problems(content, catalogue)
+    if problems:
+        return _Parsed(None, "the citations are wrong:\n" + "\n".join(problems))
+    return _Parsed(content, "")
 
 
 def _replay(message: Message) -> list[dict[str, Any]]:
@@ -329,36 +217,33 @@ def _replay(message: Message) -> list[dict[str, Any]]:
     return [block.to_dict() for block in message.content]
 
 
-def _repair_turn(parsed: _Parsed) -> list[dict[str, Any]]:
-    """The user turn asking for a corrected call: an error tool_result for each tool call of
-    the answer (the API requires one per call), or plain text when there was none."""
-    instruction = (
-        f"Your answer could not be used: {parsed.problem}\n"
-        f"Call the {SUBMIT_TOOL_NAME} tool once more with the complete, corrected report. "
-        "Keep every rule of the system prompt."
+def _repair_text(problem: str) -> str:
+    return (
+        f"Your answer could not be used: {problem}\n"
+        "Answer once more with the complete, corrected report as one JSON object in the "
+        "required format. Keep every rule of the system prompt."
     )
-    if not parsed.tool_use_ids:
-        return [{"type": "text", "text": instruction}]
-    return [
-        {"type": "tool_result", "tool_use_id": tool_id, "is_error": True, "content": instruction}
-        for tool_id in parsed.tool_use_ids
-    ]
+
+
+def _draft(data: GenerationInput) -> VPRDocument:
+    """The rules generator's report for the same input: the evidence choice and score the
+    model starts from (offline and deterministic, so it costs nothing)."""
+    return RulesGenerator().generate(data).document
 
 
 # --------------------------------------------------------------------------- generator
 
 
 class ClaudeGenerator:
-    """Claude writes the VPR from the sources and the rules engine's draft evidence.
+    """Claude writes the VPR from the source catalogue and the rules engine's draft.
 
     One instance holds one SDK client (and its connection pool); it is safe to reuse across
     jobs. FVS is not run here: the worker verifies the document and, on violations, calls
     `generate()` again with the findings as `feedback`.
 
-    Beyond the usual knobs: `force_tool_choice` overrides the per-model default (None: forced
-    only on `FORCED_TOOL_CHOICE_MODELS`); `effort` ("low" ... "max") is sent as
-    `output_config.effort` when set, which bounds adaptive thinking on Sonnet 5.x (thinking
-    tokens count against `max_tokens`); `temperature` is ignored (see the module docstring).
+    `effort` ("low" ... "max") is sent as `output_config.effort` when set, which bounds
+    adaptive thinking on Sonnet 5.x (thinking tokens count against `max_tokens`);
+    `temperature` is ignored (see the module docstring).
     """
 
     name = "claude"
@@ -374,7 +259,6 @@ class ClaudeGenerator:
         max_retries: int = 2,
         timeout_seconds: float = 240.0,
         prices: dict[str, dict[str, float]] | None = None,
-        force_tool_choice: bool | None = None,
         effort: str | None = None,
     ) -> None:
         if not api_key:
@@ -383,11 +267,6 @@ class ClaudeGenerator:
         self.max_tokens = max_tokens
         self.temperature = temperature  # Accepted for compatibility, never sent (see above).
         self.prices: dict[str, dict[str, float]] = prices or DEFAULT_PRICES
-        if force_tool_choice is None:
-            force_tool_choice = any(
-                model_matches(model, known) for known in FORCED_TOOL_CHOICE_MODELS
-            )
-        self.force_tool_choice = force_tool_choice
         self.effort = effort
         self._api_key = api_key
         self.timeout_seconds = timeout_seconds
@@ -407,31 +286,36 @@ class ClaudeGenerator:
         """One report: a call, at most one repair call, then the document with its metadata.
 
         `feedback` is the list of FVS findings of the previous attempt; the prompt asks the
-        model to rewrite without them. Raises `GenerationError` (with `token_usage` attached).
+        model to fix them. Raises `GenerationError` (with `token_usage` attached).
         """
-        cv, request = data.cv, data.request
-        posting = request.job_posting
-        evidence = build_evidence_matrix(cv, posting, list(request.gap_responses))
-        user_text = build_user_message(cv, request, evidence, feedback)
+        posting = data.request.job_posting
+        catalogue = build_catalogue(data.cv, posting, data.request.gap_responses)
+        user_text = build_user_message(
+            catalogue,
+            _draft(data),
+            candidate_name=data.cv.full_name,
+            language=posting.language,
+            feedback=feedback,
+        )
         messages: list[dict[str, Any]] = [{"role": "user", "content": user_text}]
-        usage = _Usage()
+        usage = Usage()
         try:
             answer = self._call(messages, usage, data.deadline)
-            parsed = _parse(answer)
+            parsed = _parse(answer, catalogue)
             if parsed.content is None:
                 log.info("VPR job %s: model output unusable, one repair turn", data.job_id)
+                repair = {"type": "text", "text": _repair_text(parsed.problem)}
                 replay = _replay(answer)
-                repair = _repair_turn(parsed)
                 if replay:
                     messages += [
                         {"role": "assistant", "content": replay},
-                        {"role": "user", "content": repair},
+                        {"role": "user", "content": [repair]},
                     ]
                 else:  # An empty assistant turn is not accepted; ask again in one turn.
                     messages = [
-                        {"role": "user", "content": [{"type": "text", "text": user_text}, *repair]}
+                        {"role": "user", "content": [{"type": "text", "text": user_text}, repair]}
                     ]
-                parsed = _parse(self._call(messages, usage, data.deadline))
+                parsed = _parse(self._call(messages, usage, data.deadline), catalogue)
             if parsed.content is None:
                 raise GenerationError(
                     f"model output invalid after one repair: {parsed.problem}",
@@ -449,22 +333,16 @@ class ClaudeGenerator:
     # ----------------------------------------------------------------- internals
 
     def _request(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        tool_choice = (
-            {"type": "tool", "name": SUBMIT_TOOL_NAME}
-            if self.force_tool_choice
-            else {"type": "auto"}
-        )
-        kwargs: dict[str, Any] = {
+        output_config: dict[str, Any] = {"format": output_format()}
+        if self.effort:
+            output_config["effort"] = self.effort
+        return {
             "model": self.model,
             "max_tokens": self.max_tokens,
             "system": system_blocks(),
-            "tools": [submit_tool()],
-            "tool_choice": tool_choice,
+            "output_config": output_config,
             "messages": messages,
         }
-        if self.effort:
-            kwargs["output_config"] = {"effort": self.effort}
-        return kwargs
 
     def _client_within(self, deadline: float | None) -> anthropic.Anthropic:
         """The client, with its timeout cut so the call (and its retries) end by `deadline`."""
@@ -482,13 +360,13 @@ class ClaudeGenerator:
         return self._client.with_options(timeout=remaining, max_retries=0)
 
     def _call(
-        self, messages: list[dict[str, Any]], usage: _Usage, deadline: float | None = None
+        self, messages: list[dict[str, Any]], usage: Usage, deadline: float | None = None
     ) -> Message:
         client = self._client_within(deadline)
         try:
             answer = client.messages.create(**self._request(messages))
         except anthropic.AnthropicError as err:
-            mapped = _map_api_error(err, self._api_key)
+            mapped = map_api_error(err, self._api_key)
             log.warning("Anthropic call failed: %s (%s)", mapped, mapped.code)
             raise mapped from err
         except ValueError as err:  # A 200 whose body is not JSON: the SDK does not retry it.
@@ -526,6 +404,7 @@ class ClaudeGenerator:
             candidate_name=data.cv.full_name,
             target_role=posting.role_title,
             target_company=posting.company_name,
+            schema_version=SCHEMA_VERSION,
             **content.model_dump(),
             word_count=0,
         )

@@ -1,0 +1,250 @@
+"""`?format=md` and `?format=html` on the result views: the report rendered for people.
+
+Reports are written by the real worker task (rules generator) from the shared source sets, so
+the citations point at real catalogue lines; the rendered text is then read back.
+"""
+
+from __future__ import annotations
+
+import copy
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.utils import timezone
+
+from tests.support.sets import load_set
+from vpr_jobs import rendering, services
+from vpr_jobs.catalogue import build_catalogue
+from vpr_jobs.generation.base import GenerationInput
+from vpr_jobs.generation.rules import RulesGenerator
+from vpr_jobs.models import Job, UserCV
+from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = ["summary", "fit", "evidence", "differentiators", "gaps", "talking-points", "keywords"]
+
+
+def complete(api: Any, submit: Any, set_name: str, cv: dict | None = None) -> Job:
+    """PUT the set's CV, submit its posting and answers, and complete the job with the rules
+    generator's report through the worker's own services (FVS is not what is tested here)."""
+    source = load_set(set_name)
+    cv_body = cv or source.cv.model_dump(mode="json")
+    assert api.put("/api/cv", cv_body, format="json").status_code == 200
+    body = {
+        "application_id": f"app-{set_name}",
+        "job_posting": source.posting.model_dump(mode="json"),
+        "gap_responses": [gap.model_dump(mode="json") for gap in source.gaps],
+    }
+    job_id = submit(body, client=api).json()["job_id"]
+    job = services.job_claim(job_id=job_id)
+    data = GenerationInput(
+        job_id=job_id, cv=CV.model_validate(cv_body), request=VPRRequest.model_validate(body)
+    )
+    assert services.job_complete(job=job, document=RulesGenerator().generate(data).document)
+    return Job.objects.get(pk=job_id)
+
+
+def document_of(api: Any, job: Job) -> VPRDocument:
+    body = api.get(f"/api/applications/{job.application_id}/vpr").json()
+    return VPRDocument.model_validate(body["document"])
+
+
+class Page(HTMLParser):
+    """The parts of the HTML a reader sees: root attributes, section ids, table rows, text."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.root: dict[str, str | None] = {}
+        self.sections: list[str] = []
+        self.rows = 0
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "html":
+            self.root = dict(attrs)
+        if tag == "section":
+            self.sections.append(dict(attrs).get("id") or "")
+        if tag == "tr":
+            self.rows += 1
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+@pytest.mark.parametrize(
+    ("set_name", "direction"), [("backend_senior_to_staff", "ltr"), ("he_devops", "rtl")]
+)
+def test_html_shows_every_section_the_cited_sources_and_the_direction(
+    api: Any, submit: Any, set_name: str, direction: str
+) -> None:
+    job = complete(api, submit, set_name)
+    doc = document_of(api, job)
+
+    response = api.get(f"/api/applications/{job.application_id}/vpr?format=html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-store"
+    page = Page(response.content.decode())
+    assert page.root == {"lang": doc.language, "dir": direction}
+    assert page.sections == SECTIONS
+    assert page.rows == len(doc.evidence_matrix) + 1  # one per row, plus the header
+    text = page.all_text
+    assert _squash(doc.executive_summary) in text
+    assert f"{doc.fit_score} /100" in text and _squash(doc.fit_rationale) in text
+    source = load_set(set_name)
+    catalogue = build_catalogue(source.cv, source.posting, source.gaps)
+    cited = [i for row in doc.evidence_matrix for i in row.evidence_ids]
+    assert cited, "the rules generator cites its evidence"
+    for item_id in cited:  # every cited line is shown with its source text
+        assert f"{item_id} {_squash(catalogue.get(item_id).text)}" in text
+
+
+def test_markdown_shows_every_section_and_the_cited_sources(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+    doc = document_of(api, job)
+
+    response = api.get(f"/api/applications/{job.application_id}/vpr?format=md")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    markdown = response.content.decode()
+    for heading in (
+        "## Executive summary",
+        "## Fit score",
+        "## Evidence",
+        "## Differentiators",
+        "## Gap strategies",
+        "## Talking points",
+        "## Keywords",
+    ):
+        assert f"\n{heading}\n" in markdown
+    assert f"**{doc.fit_score}/100** {rendering.md_escape(doc.fit_rationale)}" in markdown
+    table = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert len(table) == len(doc.evidence_matrix) + 2  # plus the header and its rule
+    row = next(r for r in doc.evidence_matrix if r.evidence_ids)
+    source = load_set("backend_senior_to_staff")
+    item = build_catalogue(source.cv, source.posting, source.gaps).get(row.evidence_ids[0])
+    assert f"`{item.id}` {rendering.md_escape(item.text)}" in markdown
+
+
+def test_json_stays_the_default_and_accept_negotiates_markdown(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+
+    response = api.get(f"/api/applications/{job.application_id}/vpr")
+    negotiated = api.get(f"/api/applications/{job.application_id}/vpr", HTTP_ACCEPT="text/markdown")
+
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["document"]["job_id"] == str(job.pk)
+    assert negotiated["Content-Type"] == "text/markdown; charset=utf-8"  # Accept works too
+    assert negotiated.content.decode().startswith("# Value Proposition Report: ")
+
+
+def test_a_jobs_result_link_renders_too(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "he_devops")
+    link = api.get(f"/api/vpr/status/{job.pk}").json()["result_url"]
+    path = urlparse(link)
+
+    as_json = api.get(f"{path.path}?{path.query}")
+    as_html = api.get(f"{path.path}?{path.query}&format=html")
+    as_md = api.get(f"{path.path}?{path.query}&format=md")
+
+    assert as_json["Content-Type"] == "application/json"
+    assert as_html.status_code == as_md.status_code == 200
+    assert Page(as_html.content.decode()).root["dir"] == "rtl"
+    assert as_md.content.decode().startswith("# דוח הצעת ערך: ")
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_markup_in_the_cv_is_escaped_in_both_formats(api: Any, submit: Any) -> None:
+    cv = load_set("backend_senior_to_staff").cv.model_dump(mode="json")
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    cv["full_name"] = f"Dana {attack} | ** [link](javascript:alert(1))"
+    cv["experience"][0]["achievements"][0] += f" {attack}"
+    job = complete(api, submit, "backend_senior_to_staff", cv=cv)
+
+    html = api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
+    markdown = api.get(f"/api/applications/{job.application_id}/vpr?format=md").content.decode()
+
+    page = Page(html)
+    assert "script" not in page.tags and "img" not in page.tags
+    assert "&lt;script&gt;" in html and "<script>" not in html and "<img" not in html
+    assert "<script>" not in markdown and "<img" not in markdown
+    assert "&lt;script&gt;alert" in markdown
+    assert "\\[link\\](javascript:alert(1))" in markdown  # no live Markdown link either
+
+
+def test_errors_come_back_in_the_asked_format_without_internals(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+
+    missing = api.get("/api/applications/nope/vpr?format=html")
+    bad_version = api.get(f"/api/applications/{job.application_id}/vpr?format=md&version=x")
+
+    assert missing.status_code == 404
+    assert missing["Content-Type"] == "text/html; charset=utf-8"
+    assert "NOT_FOUND" in missing.content.decode()
+    assert bad_version.status_code == 400
+    assert "version: Must be a positive integer." in bad_version.content.decode()
+
+
+def test_cited_cv_lines_are_withheld_once_the_cv_changed(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+    doc = document_of(api, job)
+    UserCV.objects.filter(user_id=job.user_id).update(updated_at=timezone.now())
+    cv_id = next(i for row in doc.evidence_matrix for i in row.evidence_ids if i.startswith("cv."))
+    source = load_set("backend_senior_to_staff")
+    item = build_catalogue(source.cv, source.posting, source.gaps).get(cv_id)
+
+    text = Page(
+        api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
+    ).all_text
+
+    assert "The CV changed after this report was written" in text
+    assert cv_id in text and _squash(item.text) not in text.split("Evidence", 1)[1]
+
+
+# --------------------------------------------------------------------------- version 1
+
+
+def test_a_version_1_document_renders(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+    stored = document_of(api, job).model_dump(mode="json")
+    v1 = copy.deepcopy(stored)
+    v1.pop("schema_version")
+    v1.pop("fit_rationale")
+    for row in v1["evidence_matrix"]:
+        row.pop("requirement_id")
+        row.pop("evidence_ids")
+    v1["differentiators"] = [item["text"] for item in v1["differentiators"]]
+    v1["talking_points"] = [item["text"] for item in v1["talking_points"]]
+    for gap in v1["gap_strategies"]:
+        gap.pop("gap_id")
+        gap.pop("evidence_ids")
+
+    page = rendering.report_page(v1, user_id=job.user_id)
+    html, markdown = rendering.render_html(page), rendering.render_markdown(page)
+
+    assert page.document.schema_version == 1
+    assert Page(html).sections == SECTIONS
+    assert _squash(v1["differentiators"][0]) in Page(html).all_text
+    assert f"- {rendering.md_escape(v1['talking_points'][0])}\n" in markdown
+    assert f"**{v1['fit_score']}/100**\n" in markdown  # no rationale in version 1

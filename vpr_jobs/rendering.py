@@ -169,14 +169,24 @@ class ReportPage:
 
 
 def _sources_for(job: Job | None) -> tuple[Catalogue | None, bool]:
-    """The catalogue the report was written from, as far as it can be rebuilt, and whether
-    the CV changed since (then its lines are withheld)."""
+    """The catalogue the report was written from (the job's CV snapshot, its posting and
+    answers) and whether its CV lines must be withheld (an old job without a snapshot whose
+    owner changed the CV since)."""
     if job is None:
         return None, False
     try:
         request = VPRRequest.model_validate(job.input_data)
     except ValidationError:
         return None, False
+    if job.cv_data is not None:
+        # The CV as it was at submission (the job's snapshot): exactly what the report cites.
+        try:
+            snapshot = CV.model_validate(job.cv_data)
+        except ValidationError:
+            snapshot = None
+        if snapshot is not None:
+            return build_catalogue(snapshot, request.job_posting, request.gap_responses), False
+    # Jobs from before CV snapshots: the current CV, withheld once it changed after the report.
     user_cv = UserCV.objects.filter(user_id=job.user_id).only("data", "updated_at").first()
     cv: CV | None = None
     if user_cv is not None:

@@ -206,20 +206,45 @@ def test_errors_come_back_in_the_asked_format_without_internals(api: Any, submit
     assert "version: Must be a positive integer." in bad_version.content.decode()
 
 
-def test_cited_cv_lines_are_withheld_once_the_cv_changed(api: Any, submit: Any) -> None:
-    job = complete(api, submit, "backend_senior_to_staff")
+def _cited_cv_item(api: Any, job: Any) -> Any:
     doc = document_of(api, job)
-    UserCV.objects.filter(user_id=job.user_id).update(updated_at=timezone.now())
     cv_id = next(i for row in doc.evidence_matrix for i in row.evidence_ids if i.startswith("cv."))
     source = load_set("backend_senior_to_staff")
-    item = build_catalogue(source.cv, source.posting, source.gaps).get(cv_id)
+    return build_catalogue(source.cv, source.posting, source.gaps).get(cv_id)
+
+
+def test_cited_cv_lines_come_from_the_jobs_cv_snapshot_after_the_cv_changed(
+    api: Any, submit: Any
+) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+    item = _cited_cv_item(api, job)
+    UserCV.objects.filter(user_id=job.user_id).update(
+        data={"full_name": "Someone Else"}, updated_at=timezone.now()
+    )
+
+    text = Page(
+        api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
+    ).all_text
+
+    assert "The CV changed after this report was written" not in text
+    assert item.id in text and _squash(item.text) in text.split("Evidence", 1)[1]
+
+
+def test_cited_cv_lines_of_a_job_without_a_snapshot_are_withheld_once_the_cv_changed(
+    api: Any, submit: Any
+) -> None:
+    """Jobs submitted before CV snapshots: the current CV may no longer be what was cited."""
+    job = complete(api, submit, "backend_senior_to_staff")
+    item = _cited_cv_item(api, job)
+    Job.objects.filter(pk=job.pk).update(cv_data=None)
+    UserCV.objects.filter(user_id=job.user_id).update(updated_at=timezone.now())
 
     text = Page(
         api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
     ).all_text
 
     assert "The CV changed after this report was written" in text
-    assert cv_id in text and _squash(item.text) not in text.split("Evidence", 1)[1]
+    assert item.id in text and _squash(item.text) not in text.split("Evidence", 1)[1]
 
 
 # --------------------------------------------------------------------------- version 1

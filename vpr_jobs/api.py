@@ -12,8 +12,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import serializers, status
@@ -26,14 +25,24 @@ from rest_framework.viewsets import ViewSet
 
 from vpr_jobs import selectors, services, storage
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
+from vpr_jobs.api_schema import (
+    IDEMPOTENCY_KEY_PATTERN,
+    MAX_ARTIFACT_VERSION,
+    MAX_IDEMPOTENCY_KEY,
+    MAX_PAGE_SIZE,
+    ErrorSerializer,  # noqa: F401 - still the name views may declare an error body with
+    FVSResultField,
+    VPRDocumentField,
+    errors,
+    retry_after,
+)
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobErrorCode, JobStatus
-from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
+from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRDocument, VPRRequest
 
 M = TypeVar("M", bound=BaseModel)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY = 255
 
 
 def parse_body(model: type[M], data: Any) -> M:
@@ -50,12 +59,6 @@ def _retry_after() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- serializers
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()
-    error_code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(), required=False)
 
 
 class SubmitOutputSerializer(serializers.Serializer):
@@ -80,7 +83,7 @@ class JobStatusOutputSerializer(serializers.Serializer):
     word_count = serializers.IntegerField(required=False)
     error = serializers.CharField(required=False)
     error_code = serializers.CharField(required=False)
-    fvs = serializers.JSONField(
+    fvs = FVSResultField(
         required=False, help_text="Fact verification verdict: passed, violations, warnings."
     )
 
@@ -110,7 +113,7 @@ class ArtifactOutputSerializer(serializers.Serializer):
     word_count = serializers.IntegerField()
     result_url = serializers.CharField()
     result_expires_at = serializers.DateTimeField()
-    document = serializers.JSONField()
+    document = VPRDocumentField()
 
 
 def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
@@ -159,16 +162,14 @@ def _base_url(request: Request) -> str:
 class CVView(APIView):
     throttle_scope = "vpr_read"
 
-    @extend_schema(responses={200: CV, 404: ErrorSerializer}, summary="Get your CV")
+    @extend_schema(responses={200: CV, **errors(404)}, summary="Get your CV")
     def get(self, request: Request) -> Response:
         user_cv = selectors.cv_get_for_user(user=request.user)
         if user_cv is None:
             raise JobNotFound("No CV uploaded yet.")
         return Response(user_cv.data)
 
-    @extend_schema(
-        request=CV, responses={200: CV, 400: ErrorSerializer}, summary="Create or replace your CV"
-    )
+    @extend_schema(request=CV, responses={200: CV}, summary="Create or replace your CV")
     def put(self, request: Request) -> Response:
         cv = parse_body(CV, request.data)
         user_cv = services.cv_put(user=request.user, cv=cv)
@@ -183,7 +184,26 @@ class JobCursorPagination(CursorPagination):
 
     page_size = 20
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        """A page_size outside 1..100 is a 400, as documented, not silently replaced."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise RequestValidationError(
+                {self.page_size_query_param: [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
     ordering = ("-created_at", "-job_id")
 
 
@@ -200,29 +220,44 @@ class VPRJobViewSet(ViewSet):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
+                {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
+                OpenApiParameter.HEADER,
+                pattern=IDEMPOTENCY_KEY_PATTERN,
+                description="Optional client key (1-255 visible ASCII characters, inner "
+                "spaces allowed) replacing the derived vpr#<user>#<application_id> key.",
+            ),
+            OpenApiParameter(
+                "Location",
                 str,
                 OpenApiParameter.HEADER,
-                description="Optional client key (≤ 255 chars) replacing the derived "
-                "vpr#<user>#<application_id> key.",
-            )
+                response=[202],
+                required=True,
+                description="The job's status URL.",
+            ),
+            retry_after(202),
         ],
         responses={
             202: SubmitOutputSerializer,
             200: SubmitOutputSerializer,
-            400: ErrorSerializer,
-            403: ErrorSerializer,
-            409: ErrorSerializer,
-            413: ErrorSerializer,
-            422: ErrorSerializer,
-            429: ErrorSerializer,
+            **errors(
+                409,
+                422,
+                e409="JOB_IN_PROGRESS: another job for this key is in flight (`job_id`).",
+                e422="CV_NOT_FOUND or IDEMPOTENCY_KEY_REUSED.",
+            ),
         },
         summary="Submit a VPR request",
     )
     def create(self, request: Request) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isprintable()):
+        if key is not None and not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
             raise RequestValidationError(
-                {IDEMPOTENCY_HEADER: [f"Must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."]}
+                {
+                    IDEMPOTENCY_HEADER: [
+                        f"Must be 1-{MAX_IDEMPOTENCY_KEY} visible ASCII characters "
+                        "(inner spaces allowed)."
+                    ]
+                }
             )
         vpr_request = parse_body(VPRRequest, request.data)
         outcome = services.job_submit(user=request.user, request=vpr_request, idempotency_key=key)
@@ -240,12 +275,11 @@ class VPRJobViewSet(ViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=JobStatus.values),
-            OpenApiParameter("application_id", str),
+            OpenApiParameter("application_id", str, pattern=APPLICATION_ID_PATTERN),
         ],
         responses={
             200: JobListItemSerializer(many=True),
-            400: ErrorSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="Invalid cursor"),
+            **errors(400, 404, e404="NOT_FOUND: invalid cursor."),
         },
         summary="List your VPR jobs, newest first",
     )
@@ -253,9 +287,9 @@ class VPRJobViewSet(ViewSet):
         job_status = request.query_params.get("status")
         application_id = request.query_params.get("application_id")
         errors: dict[str, list[str]] = {}
-        if job_status and job_status not in JobStatus.values:
+        if job_status is not None and job_status not in JobStatus.values:
             errors["status"] = [f"Must be one of {', '.join(JobStatus.values)}."]
-        if application_id and not re.fullmatch(APPLICATION_ID_PATTERN, application_id):
+        if application_id is not None and not re.fullmatch(APPLICATION_ID_PATTERN, application_id):
             errors["application_id"] = ["Invalid application_id."]
         if errors:
             raise RequestValidationError(errors)
@@ -267,11 +301,11 @@ class VPRJobViewSet(ViewSet):
         return paginator.get_paginated_response(JobListItemSerializer(page, many=True).data)
 
     @extend_schema(
+        parameters=[retry_after(202)],
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
-            404: ErrorSerializer,
-            410: OpenApiResponse(ErrorSerializer, description="Result expired or deleted"),
+            **errors(404, 410),
         },
         summary="Poll a job's status",
     )
@@ -294,7 +328,10 @@ class VPRJobViewSet(ViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: JobStatusOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: JobStatusOutputSerializer,
+            **errors(404, 409, e409="JOB_ALREADY_FINISHED: the job is no longer cancellable."),
+        },
         summary="Cancel a pending or running job",
     )
     def cancel(self, request: Request, job_id: str) -> Response:
@@ -309,20 +346,23 @@ class ApplicationVPRView(APIView):
     throttle_scope = "vpr_read"
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", int)],
-        responses={
-            200: ArtifactOutputSerializer,
-            400: ErrorSerializer,
-            404: ErrorSerializer,
-            410: ErrorSerializer,
-        },
+        parameters=[
+            OpenApiParameter(
+                "version", {"type": "integer", "minimum": 1, "maximum": MAX_ARTIFACT_VERSION}
+            )
+        ],
+        responses={200: ArtifactOutputSerializer, **errors(400, 404, 410)},
         summary="The latest (or ?version=N) VPR of an application",
     )
     def get(self, request: Request, application_id: str) -> Response:
         raw_version = request.query_params.get("version")
         version: int | None = None
         if raw_version is not None:
-            if not raw_version.isdigit() or int(raw_version) < 1 or len(raw_version) > 9:
+            if not (
+                raw_version.isascii()
+                and raw_version.isdigit()
+                and 1 <= int(raw_version) <= MAX_ARTIFACT_VERSION
+            ):
                 raise RequestValidationError({"version": ["Must be a positive integer."]})
             version = int(raw_version)
         artifact = selectors.artifact_get_for_user(
@@ -356,7 +396,7 @@ class ResultDownloadView(APIView):
     throttle_scope = "vpr_read"
 
     @extend_schema(
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ErrorSerializer},
+        responses={(200, "application/json"): VPRDocument, **errors(404)},
         summary="Download a result (local storage only)",
     )
     def get(self, request: Request, token: str) -> HttpResponse:

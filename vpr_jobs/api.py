@@ -220,6 +220,16 @@ class VPRJobViewSet(ViewSet):
     # Also tells drf-spectacular that the list answers {next, previous, results}.
     pagination_class = JobCursorPagination
 
+    @property
+    def allowed_methods(self) -> list[str]:
+        """`Allow` (OPTIONS, 405) names POST on the status route only where it cancels."""
+        methods = super().allowed_methods
+        if self.action_map.get("post") == "cancel_via_status_path" and (
+            self.kwargs.get("job_id") != "cancel"
+        ):
+            methods.remove("POST")
+        return methods
+
     def get_throttles(self) -> list:
         self.throttle_scope = "vpr_submit" if self.action == "create" else "vpr_read"
         return super().get_throttles()

@@ -233,3 +233,16 @@ def test_every_status_provoked_is_documented_for_its_operation(
     )
     assert conflict.json()["job_id"] == job_id
     assert gone.status_code == 410 and gone.json()["message"] == "Please regenerate the VPR"
+
+
+def test_options_and_405_advertise_only_the_documented_methods(api: APIClient, schema: dict):
+    for path, operations in schema["paths"].items():
+        concrete = re.sub(r"\{\w+\}", str(uuid.uuid4()), path)
+        documented = {method.upper() for method in operations} - {"PARAMETERS"}
+
+        allow = {m.strip() for m in api.options(concrete)["Allow"].split(",")}
+
+        assert allow - {"HEAD", "OPTIONS"} == documented, path
+    refused = api.post(f"/api/vpr/status/{uuid.uuid4()}")
+    assert refused.status_code == 405
+    assert "POST" not in refused["Allow"]

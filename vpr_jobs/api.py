@@ -33,7 +33,7 @@ from vpr_jobs.api_schema import (
     ErrorSerializer,  # noqa: F401 - still the name views may declare an error body with
     FVSResultField,
     VPRDocumentField,
-    errors,
+    error_responses,
     retry_after,
 )
 from vpr_jobs.errors import JobNotFound
@@ -162,7 +162,7 @@ def _base_url(request: Request) -> str:
 class CVView(APIView):
     throttle_scope = "vpr_read"
 
-    @extend_schema(responses={200: CV, **errors(404)}, summary="Get your CV")
+    @extend_schema(responses={200: CV, **error_responses(404)}, summary="Get your CV")
     def get(self, request: Request) -> Response:
         user_cv = selectors.cv_get_for_user(user=request.user)
         if user_cv is None:
@@ -258,7 +258,7 @@ class VPRJobViewSet(ViewSet):
         responses={
             202: SubmitOutputSerializer,
             200: SubmitOutputSerializer,
-            **errors(
+            **error_responses(
                 409,
                 422,
                 e409="JOB_IN_PROGRESS: another job for this key is in flight (`job_id`).",
@@ -298,7 +298,7 @@ class VPRJobViewSet(ViewSet):
         ],
         responses={
             200: JobListItemSerializer(many=True),
-            **errors(400, 404, e404="NOT_FOUND: invalid cursor."),
+            **error_responses(400, 404, e404="NOT_FOUND: invalid cursor."),
         },
         summary="List your VPR jobs, newest first",
     )
@@ -324,7 +324,7 @@ class VPRJobViewSet(ViewSet):
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
-            **errors(404, 410),
+            **error_responses(404, 410),
         },
         summary="Poll a job's status",
     )
@@ -349,7 +349,9 @@ class VPRJobViewSet(ViewSet):
         request=None,
         responses={
             200: JobStatusOutputSerializer,
-            **errors(404, 409, e409="JOB_ALREADY_FINISHED: the job is no longer cancellable."),
+            **error_responses(
+                404, 409, e409="JOB_ALREADY_FINISHED: the job is no longer cancellable."
+            ),
         },
         summary="Cancel a pending or running job",
     )
@@ -370,7 +372,7 @@ class ApplicationVPRView(APIView):
                 "version", {"type": "integer", "minimum": 1, "maximum": MAX_ARTIFACT_VERSION}
             )
         ],
-        responses={200: ArtifactOutputSerializer, **errors(400, 404, 410)},
+        responses={200: ArtifactOutputSerializer, **error_responses(400, 404, 410)},
         summary="The latest (or ?version=N) VPR of an application",
     )
     def get(self, request: Request, application_id: str) -> Response:
@@ -415,7 +417,7 @@ class ResultDownloadView(APIView):
     throttle_scope = "vpr_read"
 
     @extend_schema(
-        responses={(200, "application/json"): VPRDocument, **errors(404)},
+        responses={(200, "application/json"): VPRDocument, **error_responses(404)},
         summary="Download a result (local storage only)",
     )
     def get(self, request: Request, token: str) -> HttpResponse:

@@ -11,7 +11,7 @@ Codes that follow from how an operation is built are added to every operation by
 - 400, 413 and 415 when the operation reads a request body.
 
 Codes that depend on what the view does (404, 409, 410, 422, a query-parameter 400) are
-listed on the view with `errors(...)`: `responses={200: Out, **errors(404, 409)}`.
+listed on the view with `error_responses(...)`: `responses={200: Out, **error_responses(404, 409)}`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def errors(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+def error_responses(*codes: int, **descriptions: str) -> dict[int, OpenApiResponse]:
     """`{code: error response}` for `extend_schema(responses=...)`.
 
     `descriptions` override the generic sentence, keyed `e409="JOB_IN_PROGRESS ..."`.
@@ -130,7 +130,7 @@ class VPRAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         # Not get_response_serializers(): @extend_schema(responses=...) replaces that one.
         responses = super()._get_response_bodies(direction)
-        for code, response in errors(*self._common_error_codes()).items():
+        for code, response in error_responses(*self._common_error_codes()).items():
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(response, str(code))
         return dict(sorted(responses.items(), key=lambda item: int(item[0])))

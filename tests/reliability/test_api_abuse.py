@@ -25,6 +25,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.generation import GenerationMode
 
 from careervp.wsgi import application
 from vpr_jobs.models import Job
@@ -52,6 +53,10 @@ def api_schema(db: Any) -> Iterator[Any]:
         # schemathesis's default; 422 is a reused Idempotency-Key or a user without a CV.
         acceptance = loaded.config.checks.positive_data_acceptance
         acceptance.expected_statuses = [*acceptance.expected_statuses, "422"]
+        # Spelled out, not left to defaults: valid and invalid data, every phase pytest runs.
+        loaded.config.generation.update(modes=list(GenerationMode))
+        for phase in ("examples", "coverage", "fuzzing"):
+            assert getattr(loaded.config.phases, phase).enabled, phase
         yield loaded
     finally:
         for signal in (request_started, request_finished):

@@ -380,7 +380,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "vpr_jobs.api_schema.VPRAutoSchema",
     "EXCEPTION_HANDLER": "vpr_jobs.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["vpr_jobs.throttling.ScopedCounterThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -396,6 +396,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "CareerVP VPR jobs API",
     "DESCRIPTION": "Submit Value Proposition Report jobs, poll their status, fetch results.",
     "VERSION": "1.0.0",
+    # 3.1: the pydantic components say "may be null" as JSON Schema does (`type: 'null'`),
+    # which 3.0 rejects; openapi-python-client and schemathesis read 3.1.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

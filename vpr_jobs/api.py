@@ -14,7 +14,6 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from pydantic import BaseModel
@@ -30,16 +29,26 @@ from rest_framework.viewsets import ViewSet
 
 from vpr_jobs import long_poll, rendering, selectors, services, storage, tokens
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
+from vpr_jobs.api_schema import (
+    IDEMPOTENCY_KEY_PATTERN,
+    MAX_ARTIFACT_VERSION,
+    MAX_IDEMPOTENCY_KEY,
+    MAX_PAGE_SIZE,
+    ErrorSerializer,
+    FVSResultField,
+    VPRDocumentField,
+    error_responses,
+    retry_after,
+)
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobErrorCode, JobStage, JobStatus
-from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRRequest
+from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRDocument, VPRRequest
 from vpr_jobs.streams import events_url
 from vpr_jobs.text import unprintable_reason
 
 M = TypeVar("M", bound=BaseModel)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY = 255
 
 
 def parse_body(model: type[M], data: Any) -> M:
@@ -56,12 +65,6 @@ def _retry_after() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- serializers
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()
-    error_code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(), required=False)
 
 
 class SubmitOutputSerializer(serializers.Serializer):
@@ -101,7 +104,7 @@ class JobStatusOutputSerializer(serializers.Serializer):
     word_count = serializers.IntegerField(required=False)
     error = serializers.CharField(required=False)
     error_code = serializers.CharField(required=False)
-    fvs = serializers.JSONField(
+    fvs = FVSResultField(
         required=False, help_text="Fact verification verdict: passed, violations, warnings."
     )
 
@@ -131,7 +134,7 @@ class ArtifactOutputSerializer(serializers.Serializer):
     word_count = serializers.IntegerField()
     result_url = serializers.CharField()
     result_expires_at = serializers.DateTimeField()
-    document = serializers.JSONField()
+    document = VPRDocumentField()
 
 
 def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
@@ -197,16 +200,14 @@ class ErasureOutputSerializer(serializers.Serializer):
 class CVView(APIView):
     throttle_scope = "vpr_read"
 
-    @extend_schema(responses={200: CV, 404: ErrorSerializer}, summary="Get your CV")
+    @extend_schema(responses={200: CV, **error_responses(404)}, summary="Get your CV")
     def get(self, request: Request) -> Response:
         user_cv = selectors.cv_get_for_user(user=request.user)
         if user_cv is None:
             raise JobNotFound("No CV uploaded yet.")
         return Response(user_cv.data)
 
-    @extend_schema(
-        request=CV, responses={200: CV, 400: ErrorSerializer}, summary="Create or replace your CV"
-    )
+    @extend_schema(request=CV, responses={200: CV}, summary="Create or replace your CV")
     def put(self, request: Request) -> Response:
         cv = parse_body(CV, request.data)
         user_cv = services.cv_put(user=request.user, cv=cv)
@@ -248,18 +249,45 @@ class JobCursorPagination(CursorPagination):
 
     page_size = 20
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        """A page_size outside 1..100 is a 400, as documented, not silently replaced."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise RequestValidationError(
+                {self.page_size_query_param: [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]}
+            )
+        return int(raw)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """DRF's shape in OpenAPI 3.1 terms (`nullable` is 3.0 only); all three always sent."""
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
     ordering = ("-created_at", "-job_id")
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         """DRF's decoding, plus the check it leaves to the database: the position must be a
         `created_at` (a well-encoded cursor holding anything else was a 500). Either way an
-        invalid cursor is a 400 naming `cursor`, not DRF's bare 404."""
-        invalid = RequestValidationError({self.cursor_query_param: ["Invalid cursor."]})
-        try:
-            cursor = super().decode_cursor(request)
-        except NotFound as exc:
-            raise invalid from exc
+        invalid cursor is DRF's 404: a cursor is an opaque link to a page the server issued,
+        and one it did not issue names no page (any string is a valid cursor to a schema
+        reader, so a 400 would tell it the request was malformed when it was not)."""
+        invalid = NotFound(self.invalid_cursor_message)
+        cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None:
             try:
                 position = parse_datetime(cursor.position)
@@ -274,6 +302,16 @@ class VPRJobViewSet(ViewSet):
     # Also tells drf-spectacular that the list answers {next, previous, results}.
     pagination_class = JobCursorPagination
 
+    @property
+    def allowed_methods(self) -> list[str]:
+        """`Allow` (OPTIONS, 405) names POST on the status route only where it cancels."""
+        methods = super().allowed_methods
+        if self.action_map.get("post") == "cancel_via_status_path" and (
+            self.kwargs.get("job_id") != "cancel"
+        ):
+            methods.remove("POST")
+        return methods
+
     def get_throttles(self) -> list:
         self.throttle_scope = "vpr_submit" if self.action == "create" else "vpr_read"
         return super().get_throttles()
@@ -283,30 +321,45 @@ class VPRJobViewSet(ViewSet):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
+                {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
+                OpenApiParameter.HEADER,
+                pattern=IDEMPOTENCY_KEY_PATTERN,
+                description="Optional client key (1-255 visible ASCII characters, inner "
+                "spaces allowed) replacing the derived vpr#<user>#<application_id> key.",
+            ),
+            OpenApiParameter(
+                "Location",
                 str,
                 OpenApiParameter.HEADER,
-                description="Optional client key (≤ 255 chars) replacing the derived "
-                "vpr#<user>#<application_id> key.",
-            )
+                response=[202],
+                required=True,
+                description="The job's status URL.",
+            ),
+            retry_after(202),
         ],
         responses={
             202: SubmitOutputSerializer,
             200: SubmitOutputSerializer,
-            400: ErrorSerializer,
-            403: ErrorSerializer,
-            409: ErrorSerializer,
-            413: ErrorSerializer,
-            422: ErrorSerializer,
-            429: ErrorSerializer,
+            **error_responses(
+                409,
+                422,
+                e409="JOB_IN_PROGRESS: another job for this key is in flight (`job_id`).",
+                e422="CV_NOT_FOUND or IDEMPOTENCY_KEY_REUSED.",
+            ),
         },
         summary="Submit a VPR request",
     )
     def create(self, request: Request) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is not None:
+            # A control or bidi character is named (the input guard's rule); then the schema's
+            # pattern: visible ASCII, inner spaces allowed.
             reason = unprintable_reason(key, allow_whitespace=False)
-            if reason is None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isprintable()):
-                reason = f"Must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."
+            if reason is None and not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
+                reason = (
+                    f"Must be 1-{MAX_IDEMPOTENCY_KEY} visible ASCII characters "
+                    "(inner spaces allowed)."
+                )
             if reason:
                 raise RequestValidationError({IDEMPOTENCY_HEADER: [reason]})
         vpr_request = parse_body(VPRRequest, request.data)
@@ -327,11 +380,13 @@ class VPRJobViewSet(ViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=JobStatus.values),
-            OpenApiParameter("application_id", str),
+            OpenApiParameter("application_id", str, pattern=APPLICATION_ID_PATTERN),
         ],
         responses={
             200: JobListItemSerializer(many=True),
-            400: OpenApiResponse(ErrorSerializer, description="Invalid filter or cursor"),
+            **error_responses(
+                400, 404, e400="Invalid filter or page_size.", e404="Invalid cursor."
+            ),
         },
         summary="List your VPR jobs, newest first",
     )
@@ -339,9 +394,9 @@ class VPRJobViewSet(ViewSet):
         job_status = request.query_params.get("status")
         application_id = request.query_params.get("application_id")
         errors: dict[str, list[str]] = {}
-        if job_status and job_status not in JobStatus.values:
+        if job_status is not None and job_status not in JobStatus.values:
             errors["status"] = [f"Must be one of {', '.join(JobStatus.values)}."]
-        if application_id and not re.fullmatch(APPLICATION_ID_PATTERN, application_id):
+        if application_id is not None and not re.fullmatch(APPLICATION_ID_PATTERN, application_id):
             errors["application_id"] = ["Invalid application_id."]
         if errors:
             raise RequestValidationError(errors)
@@ -360,13 +415,13 @@ class VPRJobViewSet(ViewSet):
                 OpenApiParameter.HEADER,
                 description="`wait=N` (RFC 7240, N ≤ 25): answer as soon as the job's status or "
                 "stage changes, or after N seconds. Honoured when `Preference-Applied` says so.",
-            )
+            ),
+            retry_after(202),
         ],
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
-            404: ErrorSerializer,
-            410: OpenApiResponse(ErrorSerializer, description="Result expired or deleted"),
+            **error_responses(404, 410),
         },
         summary="Poll a job's status",
     )
@@ -397,7 +452,12 @@ class VPRJobViewSet(ViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: JobStatusOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: JobStatusOutputSerializer,
+            **error_responses(
+                404, 409, e409="JOB_ALREADY_FINISHED: the job is no longer cancellable."
+            ),
+        },
         summary="Cancel a pending or running job",
     )
     def cancel(self, request: Request, job_id: str) -> Response:
@@ -437,21 +497,24 @@ class ApplicationVPRView(APIView):
     renderer_classes = REPORT_RENDERERS
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", int), REPORT_FORMAT_PARAMETER],
-        responses={
-            200: ArtifactOutputSerializer,
-            400: ErrorSerializer,
-            404: ErrorSerializer,
-            410: ErrorSerializer,
-        },
+        parameters=[
+            OpenApiParameter(
+                "version", {"type": "integer", "minimum": 1, "maximum": MAX_ARTIFACT_VERSION}
+            ),
+            REPORT_FORMAT_PARAMETER,
+        ],
+        responses={200: ArtifactOutputSerializer, **error_responses(400, 404, 410)},
         summary="The latest (or ?version=N) VPR of an application",
     )
     def get(self, request: Request, application_id: str) -> Response:
         raw_version = request.query_params.get("version")
         version: int | None = None
         if raw_version is not None:
-            # ASCII digits only: "²".isdigit() is true and int("²") raises.
-            if not re.fullmatch(r"[1-9][0-9]{0,8}", raw_version):
+            if not (
+                raw_version.isascii()
+                and raw_version.isdigit()
+                and 1 <= int(raw_version) <= MAX_ARTIFACT_VERSION
+            ):
                 raise RequestValidationError({"version": ["Must be a positive integer."]})
             version = int(raw_version)
         artifact = selectors.artifact_get_for_user(
@@ -491,7 +554,7 @@ class ResultDownloadView(APIView):
 
     @extend_schema(
         parameters=[REPORT_FORMAT_PARAMETER],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ErrorSerializer},
+        responses={(200, "application/json"): VPRDocument, **error_responses(404)},
         summary="Download a result (local storage only)",
     )
     def get(self, request: Request, token: str) -> HttpResponse:

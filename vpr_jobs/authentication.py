@@ -92,6 +92,15 @@ class ApiTokenScheme(KnoxTokenScheme):
     target_class = "vpr_jobs.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`: the word `Token`, one space, then the key "
+            "(`python manage.py create_api_user NAME` prints a new one).",
+        }
+
 
 class UnauthenticatedRequestsScheme(OpenApiAuthenticationExtension):
     """Authenticates nobody: no security scheme to document."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from vpr_jobs.text import unprintable_reason
+from vpr_jobs.text import TEXT_PATTERN, TOKEN_PATTERN, unprintable_reason
 
 # RFC 9110 field values: no control characters but horizontal tab. (Bytes above 0x7F are
 # obs-text, and arrive decoded as Latin-1: they are not judged here.)
@@ -58,9 +58,16 @@ class RejectUnprintableInputMiddleware:
 
 
 def document_input_guard(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """drf-spectacular hook: every operation may answer the guard's 400, so say so."""
+    """drf-spectacular hook: every operation may answer the guard's 400, so say so, and every
+    string parameter (path, query, header) states the rule, so a generated client or a fuzzer
+    knows a control character is not valid input."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and "pattern" not in schema:
+                    free_text = parameter.get("in") == "query"
+                    schema["pattern"] = TEXT_PATTERN if free_text else TOKEN_PATTERN
             responses = operation.setdefault("responses", {})
             responses.setdefault(
                 "400",

@@ -8,6 +8,7 @@ Every string and list is bounded so no client can make us store or process unbou
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -22,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from vpr_jobs.text import unprintable_reason
+from vpr_jobs.text import FORBIDDEN_IN_TEXT, TEXT_PATTERN, unprintable_reason
 
 Language = Literal["en", "he"]
 Alignment = Literal["STRONG", "MODERATE", "DEVELOPING"]
@@ -47,11 +48,38 @@ def _printable(value: str) -> str:
     return value
 
 
+# The same rules for a schema reader: no control character but tab/newline/CR, and (when
+# required) one character that strip() keeps: neither a control character nor whitespace.
+_ALLOWED = f"[^{FORBIDDEN_IN_TEXT}]"
+_VISIBLE = (
+    f"[^{FORBIDDEN_IN_TEXT}"
+    r"\t\n\r\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+)
+PRINTABLE_PATTERN = TEXT_PATTERN
+NON_BLANK_PATTERN = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+# `JobPosting._http_url`'s rule; empty means none.
+HTTP_URL_PATTERN = (
+    "^(|[Hh][Tt][Tt][Pp][Ss]?://" + _VISIBLE.replace("[^", "[^/$.?#") + _VISIBLE + "*)$"
+)
+
+
+@dataclass(frozen=True)
+class _DocumentedPattern:
+    """Adds `pattern` to the JSON schema only: validation stays with `_printable`, whose
+    message names the problem."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {**handler(core_schema), "pattern": self.pattern}
+
+
 def _text(max_length: int, *, min_length: int = 0) -> type[str]:
     return Annotated[  # type: ignore[return-value]
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(_printable),
+        _DocumentedPattern(NON_BLANK_PATTERN if min_length else PRINTABLE_PATTERN),
     ]
 
 
@@ -80,6 +108,8 @@ class Contact(_Strict):
 
 
 class Experience(_Strict):
+    """One position. `end_date` is not before `start_date`; a `current` one has none."""
+
     company: RequiredShortText
     role: RequiredShortText
     start_date: Annotated[str, Field(pattern=YEAR_MONTH_PATTERN)]
@@ -141,7 +171,7 @@ class JobPosting(_Strict):
     location: Location | None = None
     employment_type: ShortText = ""
     language: Language = "en"
-    source_url: _text(2000) | None = None
+    source_url: Annotated[_text(2000), _DocumentedPattern(HTTP_URL_PATTERN)] | None = None
 
     @field_validator("source_url")
     @classmethod

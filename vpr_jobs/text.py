@@ -45,3 +45,27 @@ def unprintable_reason(value: str, *, allow_whitespace: bool = True) -> str | No
         kind = next(kind for pattern, kind in _KIND_OF if pattern.match(char))
         return f"must not contain a {kind} (U+{ord(char):04X} at position {match.start()})"
     return None
+
+
+def _escaped(ranges: str) -> str:
+    """A character-class body with every code point as a regex escape: the pattern stays
+    ASCII, so it survives JSON and UTF-8 (a lone surrogate cannot be encoded)."""
+    return "".join(
+        "-"
+        if char == "-"
+        else (f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}")
+        for char in ranges
+    )
+
+
+# The same rule for a schema reader (OpenAPI `pattern`s): what no text may hold, with and
+# without the whitespace controls free text keeps.
+# Surrogates are left out: a regex over Unicode scalar values (Rust's, which schema tools
+# use) cannot name them. The server still refuses one (a JSON "\\ud800" escape can carry it).
+FORBIDDEN_IN_TEXT = _escaped(
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    + "".join(chars for kind, chars in _KINDS[1:] if kind != "surrogate")
+)
+FORBIDDEN_IN_TOKENS = FORBIDDEN_IN_TEXT + _escaped(_WHITESPACE_CONTROLS)
+TEXT_PATTERN = f"^[^{FORBIDDEN_IN_TEXT}]*$"  # free text, query values
+TOKEN_PATTERN = f"^[^{FORBIDDEN_IN_TOKENS}]*$"  # path segments, header values

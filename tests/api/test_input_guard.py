@@ -126,13 +126,14 @@ def _cursor(querystring: str) -> str:
         _cursor("o=-1"),
     ],
 )
-def test_an_invalid_cursor_is_400_naming_it(api: Any, submit: Any, cursor: str):
+def test_an_invalid_cursor_is_drfs_404_never_a_500(api: Any, submit: Any, cursor: str):
+    """A cursor links to a page the server issued; one it did not issue names no page."""
     submit()
 
     response = api.get("/api/vpr", {"cursor": cursor})
 
-    assert response.status_code == 400
-    assert response.json()["errors"] == {"cursor": ["Invalid cursor."]}
+    assert response.status_code == 404
+    assert response.json() == {"error": "Invalid cursor", "error_code": "NOT_FOUND"}
 
 
 def test_a_real_cursor_still_pages(api: Any, submit: Any, vpr_body: dict):

@@ -191,6 +191,8 @@ class LiveServer:
 
 def database_url(settings_dict: Mapping[str, Any]) -> str:
     """A DATABASE_URL for another process, from a Django connection's settings."""
+    if settings_dict.get("ENGINE", "").endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"  # the embedded default (make test alone)
     user = settings_dict.get("USER") or "postgres"
     password = settings_dict.get("PASSWORD") or ""
     auth = f"{user}:{password}" if password else user

@@ -1,8 +1,9 @@
 """Status polling: `GET /api/vpr/status/<id>` against the bare limit (one row by primary key).
 
-PENDING jobs (a 202 with Retry-After) and COMPLETED jobs (a 200 whose result link is made
-after a HEAD on the S3 object, then presigned) are polled by the same clients; the bare view
-reads the same rows. gunicorn, PostgreSQL, moto S3/SQS; load from `bench/loadgen.py`.
+PENDING jobs (a 202 with Retry-After) and COMPLETED jobs (a 200 naming the stable
+`/api/vpr/<id>/result`; nothing is signed and S3 is not asked) are polled by the same clients;
+the bare view reads the same rows. Polls send no If-None-Match: every answer is a full body.
+gunicorn, PostgreSQL, moto S3/SQS; load from `bench/loadgen.py`.
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
             warmup_s=WARMUP,
             users=USERS,
             jobs_per_user_and_status=JOBS_PER_USER,
-            storage="S3 on moto server (COMPLETED: a HEAD reused for "
-            "VPR_RESULT_CHECK_CACHE_SECONDS, a URL presigned per poll)",
+            storage="S3 on moto server (COMPLETED: the stable result URL; no HEAD, no "
+            "presigning per poll)",
         ),
         "summary": summary,
         "targets": targets,

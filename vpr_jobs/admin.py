@@ -497,14 +497,14 @@ class JobAdmin(admin.ModelAdmin):
             return "No result (the job has not completed)."
         if settings.RESULTS_STORAGE == "s3":
             try:
-                link = selectors.result_link_for(key=job.result_key, user_id=job.user_id)
+                url = selectors.result_url_for(key=job.result_key)
             except ResultGone:
                 return "The stored result expired or was deleted."
             return format_html(
                 '<a href="{}" target="_blank" rel="noopener">Download (presigned S3 URL, '
-                'expires {})</a> · <a href="{}">view via admin</a>',
-                link.url,
-                formats.localize(timezone.localtime(link.expires_at)),
+                'valid {} s)</a> · <a href="{}">view via admin</a>',
+                url,
+                settings.VPR_RESULT_URL_TTL_SECONDS,
                 _admin_result_url(job.pk),
             )
         if not storage.result_exists(job.result_key):

@@ -11,7 +11,10 @@ import re
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import conditional_page
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import BaseModel
@@ -71,8 +74,9 @@ class JobStatusOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)
-    result_url = serializers.CharField(required=False)
-    result_expires_at = serializers.DateTimeField(required=False)
+    result_url = serializers.CharField(
+        required=False, help_text="Stable GET /api/vpr/<job_id>/result (302 to S3, or the file)."
+    )
     token_usage = serializers.JSONField(
         required=False, help_text="Token counts of every model call and estimated_cost_usd."
     )
@@ -108,8 +112,7 @@ class ArtifactOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
     word_count = serializers.IntegerField()
-    result_url = serializers.CharField()
-    result_expires_at = serializers.DateTimeField()
+    result_url = serializers.CharField(help_text="Stable GET /api/vpr/<job_id>/result.")
     document = serializers.JSONField()
 
 
@@ -123,11 +126,9 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
     if job.started_at:
         payload["started_at"] = job.started_at
     if job.status == JobStatus.COMPLETED:
-        link = selectors.result_link_for(key=job.result_key, user_id=job.user_id, base_url=base_url)
         payload |= {
             "completed_at": job.completed_at,
-            "result_url": link.url,
-            "result_expires_at": link.expires_at,
+            "result_url": _result_url(base_url, job.job_id),
             "token_usage": job.token_usage,
             "vpr_version": job.vpr_version,
             "word_count": job.word_count,
@@ -151,6 +152,11 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
 
 def _base_url(request: Request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def _result_url(base_url: str, job_id: Any) -> str:
+    """The same URL on every poll: it signs nothing, so a status body can carry an ETag."""
+    return base_url + reverse("vpr-result", args=[job_id])
 
 
 # --------------------------------------------------------------------------- CV
@@ -270,11 +276,12 @@ class VPRJobViewSet(ViewSet):
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
+            304: OpenApiResponse(description="If-None-Match named the body's current ETag"),
             404: ErrorSerializer,
-            410: OpenApiResponse(ErrorSerializer, description="Result expired or deleted"),
         },
         summary="Poll a job's status",
     )
+    @method_decorator(conditional_page)  # ETag from the body; If-None-Match answers 304
     def status(self, request: Request, job_id: str) -> Response:
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         if job is None:
@@ -283,6 +290,36 @@ class VPRJobViewSet(ViewSet):
         if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
             return Response(payload, status=status.HTTP_202_ACCEPTED, headers=_retry_after())
         return Response(payload)
+
+    @extend_schema(
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The report (local storage)"
+            ),
+            302: OpenApiResponse(
+                description="Location: a presigned S3 URL valid VPR_RESULT_URL_TTL_SECONDS"
+            ),
+            404: ErrorSerializer,
+            410: OpenApiResponse(ErrorSerializer, description="Result expired or deleted"),
+        },
+        summary="Download a completed job's report",
+    )
+    def result(self, request: Request, job_id: str) -> HttpResponse:
+        """Checks the owner and the object at download time, so polls need not."""
+        job = selectors.job_get_for_user(user=request.user, job_id=job_id)
+        if job is None:
+            raise JobNotFound("Job not found.")
+        if job.status != JobStatus.COMPLETED or not job.result_key:
+            raise JobNotFound("The job has no result.")
+        if storage.results_are_remote():
+            response: HttpResponse = HttpResponseRedirect(
+                selectors.result_url_for(key=job.result_key)
+            )
+        else:
+            document = selectors.result_document_for(key=job.result_key)
+            response = HttpResponse(document, content_type="application/json")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @extend_schema(exclude=True)
     def cancel_via_status_path(self, request: Request, job_id: str) -> Response:
@@ -331,9 +368,6 @@ class ApplicationVPRView(APIView):
         if artifact is None:
             raise JobNotFound("No VPR for this application.")
         document = selectors.result_document_for(key=artifact.result_key)  # 410 if gone
-        link = storage.result_link(
-            key=artifact.result_key, user_id=artifact.user_id, base_url=_base_url(request)
-        )
         return Response(
             ArtifactOutputSerializer(
                 {
@@ -342,26 +376,8 @@ class ApplicationVPRView(APIView):
                     "job_id": artifact.job_id,
                     "created_at": artifact.created_at,
                     "word_count": artifact.word_count,
-                    "result_url": link.url,
-                    "result_expires_at": link.expires_at,
+                    "result_url": _result_url(_base_url(request), artifact.job_id),
                     "document": json.loads(document),
                 }
             ).data
         )
-
-
-class ResultDownloadView(APIView):
-    """Serves a locally stored result behind a signed, expiring, owner-only link."""
-
-    throttle_scope = "vpr_read"
-
-    @extend_schema(
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: ErrorSerializer},
-        summary="Download a result (local storage only)",
-    )
-    def get(self, request: Request, token: str) -> HttpResponse:
-        key = storage.result_key_from_token(token, user_id=request.user.pk)
-        document = storage.result_read(key) if key else None
-        if document is None:
-            raise JobNotFound("Result not found or link expired.")
-        return HttpResponse(document, content_type="application/json")

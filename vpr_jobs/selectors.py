@@ -100,11 +100,11 @@ def _gone() -> ResultGone:
     return ResultGone("Result expired or deleted", message="Please regenerate the VPR")
 
 
-def result_link_for(*, key: str, user_id: object, base_url: str = "") -> storage.ResultLink:
-    """A fresh download link, after checking (HEAD, reused briefly) that the object exists."""
-    if not storage.result_exists_recently(key):
+def result_url_for(*, key: str) -> str:
+    """A presigned S3 URL made now, after a HEAD: a gone object is our 410, not S3's 404 page."""
+    if not storage.result_exists(key):
         raise _gone()
-    return storage.result_link(key=key, user_id=user_id, base_url=base_url)
+    return storage.result_download_url(key)
 
 
 def result_document_for(*, key: str) -> bytes:

@@ -12,9 +12,8 @@ urlpatterns = [
         jobs.as_view({"get": "status", "post": "cancel_via_status_path"}),
         name="vpr-status",
     ),
-    # Outside vpr/: under it, vpr/<job_id>/cancel and vpr/results/<token> overlap.
-    path("results/<str:token>", api.ResultDownloadView.as_view(), name="vpr-result-download"),
     path("vpr/<str:job_id>/cancel", jobs.as_view({"post": "cancel"}), name="vpr-cancel"),
+    path("vpr/<str:job_id>/result", jobs.as_view({"get": "result"}), name="vpr-result"),
     path(
         "applications/<str:application_id>/vpr",
         api.ApplicationVPRView.as_view(),

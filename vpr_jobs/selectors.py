@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
 from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.db.models import QuerySet
 
 from vpr_jobs import storage
@@ -47,30 +44,11 @@ STATUS_FIELDS = (
 
 
 def job_get_for_user(*, user: AbstractBaseUser, job_id: object) -> Job | None:
-    """None for unknown, malformed and other users' ids alike, so ids cannot be probed.
-
-    The statement is the ORM's own (`_job_for_user_sql`), compiled once per process and run
-    with `raw()`: clients poll this every few seconds, and compiling the same query each time
-    cost more than running it (in-process 0.62 ms a read, 0.36 ms precompiled).
-    """
+    """None for unknown, malformed and other users' ids alike, so ids cannot be probed."""
     pk = _uuid_or_none(job_id)
     if pk is None:
         return None
-    params = [Job._meta.pk.get_db_prep_value(pk, connection), user.pk]
-    return next(iter(Job.objects.raw(_job_for_user_sql(), params)), None)
-
-
-@cache
-def _job_for_user_sql() -> str:
-    """`Job.objects.filter(pk=…, user_id=…).only(*STATUS_FIELDS)` as SQL, its parameters in
-    that order (checked here, once)."""
-    probe_pk, probe_user = UUID(int=0), 0
-    query = Job.objects.filter(pk=probe_pk, user_id=probe_user).only(*STATUS_FIELDS).order_by()
-    sql, params = query.query.sql_with_params()
-    expected = (Job._meta.pk.get_db_prep_value(probe_pk, connection), probe_user)
-    if tuple(params) != expected:
-        raise ImproperlyConfigured(f"Unexpected parameters {params!r} in the job read: {sql}")
-    return sql
+    return Job.objects.filter(pk=pk, user=user).only(*STATUS_FIELDS).first()
 
 
 def job_list_for_user(

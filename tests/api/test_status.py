@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from vpr_jobs import selectors, storage
+from vpr_jobs import storage
 from vpr_jobs.models import Job, JobErrorCode, JobStatus
 from vpr_jobs.tasks import process_vpr_job
 
@@ -95,21 +95,6 @@ def test_a_poll_reads_the_job_in_one_statement_without_its_request_body(
     assert response.json()["fvs"]["passed"] is True
     assert len(queries.captured_queries) == 1  # no deferred column fetched afterwards
     assert "input_data" not in queries.captured_queries[0]["sql"]
-
-
-@pytest.mark.parametrize("finished", [False, True], ids=["pending", "completed"])
-def test_the_precompiled_read_gives_what_the_orm_gives(job_id: str, user: Any, finished: bool):
-    if finished:
-        process_vpr_job(job_id)
-
-    job = selectors.job_get_for_user(user=user, job_id=job_id)
-
-    orm = Job.objects.get(pk=job_id, user=user)
-    assert job is not None
-    assert {f: getattr(job, f) for f in selectors.STATUS_FIELDS} == {
-        f: getattr(orm, f) for f in selectors.STATUS_FIELDS
-    }
-    assert "input_data" in job.get_deferred_fields()
 
 
 def test_result_url_is_owner_only(api: Any, completed_job_id: str, make_user: Any, client_for: Any):

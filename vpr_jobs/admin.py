@@ -14,7 +14,6 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from django.utils.text import capfirst
 from vpr_jobs import selectors, services, storage
 from vpr_jobs.errors import JobNotCancellable, JobNotFound, ResultGone
 from vpr_jobs.models import Job, JobErrorCode, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.pii import mask_personal_data
 
 # Codes a job can end with: a fixed list, so the filter never runs SELECT DISTINCT error_code
 # over the whole table on every page load.
@@ -61,72 +61,6 @@ EMPTY = "—"
 # The app list beside every admin page takes 300 px of a 1280 px screen, which the jobs
 # changelist needs for its columns; the breadcrumbs and the index page still navigate.
 admin.site.enable_nav_sidebar = False
-
-
-# --------------------------------------------------------------------------- masking
-
-
-def mask_text(value: str) -> str:
-    return f"{value[:1]}***" if value else value
-
-
-def mask_email(value: str) -> str:
-    """`noa.bar@example.com` → `n***@example.com`: the domain helps support, the name not."""
-    local, at, domain = value.partition("@")
-    return f"{local[:1]}***@{domain}" if at else mask_text(value)
-
-
-def mask_phone(value: str) -> str:
-    """`+972-50-000-0000` → `+972-5*-***-**00`: country/operator prefix and last two digits."""
-    digits = sum(ch.isdigit() for ch in value)
-    head = 4 if digits >= 10 else min(2, digits // 3)
-    tail = 2 if digits >= 6 else 0
-    seen, out = 0, []
-    for ch in value:
-        if ch.isdigit():
-            seen += 1
-            out.append(ch if seen <= head or seen > digits - tail else "*")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def mask_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme and parts.netloc:
-        return f"{parts.scheme}://{parts.netloc}/***"
-    return mask_text(value)
-
-
-def mask_contact_value(key: str, value: Any) -> Any:
-    if value is None or value == "":
-        return value
-    if not isinstance(value, str):
-        return "***"
-    if key == "email" or "@" in value:
-        return mask_email(value)
-    if key == "phone":
-        return mask_phone(value)
-    if value.startswith(("http://", "https://")):
-        return mask_url(value)
-    return mask_text(value)
-
-
-def mask_personal_data(data: Any) -> Any:
-    """A copy of `data` with every `contact` value, and any `email`/`phone`, masked."""
-    if isinstance(data, list):
-        return [mask_personal_data(item) for item in data]
-    if not isinstance(data, dict):
-        return data
-    masked: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "contact" and isinstance(value, dict):
-            masked[key] = {k: mask_contact_value(k, v) for k, v in value.items()}
-        elif key in {"email", "phone"}:
-            masked[key] = mask_contact_value(key, value)
-        else:
-            masked[key] = mask_personal_data(value)
-    return masked
 
 
 def pretty_json(data: Any) -> SafeString:

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from vpr_jobs.admin import EstimatedCountPaginator, mask_email, mask_personal_data, mask_phone
+from vpr_jobs.admin import EstimatedCountPaginator
 from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.pii import mask_email, mask_personal_data, mask_phone
 from vpr_jobs.tasks import process_vpr_job
 
 pytestmark = pytest.mark.django_db

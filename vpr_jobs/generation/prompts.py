@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from vpr_jobs import pii
 from vpr_jobs.generation.rules import ALIGNMENT_CREDIT
 from vpr_jobs.schemas import CV, EvidenceRow, VPRRequest
 
@@ -223,7 +224,7 @@ def build_user_message(
     on a regeneration, the FVS findings to remove."""
     posting = request.job_posting
     language = LANGUAGE_NAMES.get(posting.language, posting.language)
-    cv_facts = cv.model_dump(mode="json", exclude={"contact"})
+    cv_facts = pii.cv_for_model(cv)
     posting_facts = posting.model_dump(mode="json", exclude={"source_url"}, exclude_none=True)
     answers = [{"question": gap.question, "answer": gap.answer} for gap in request.gap_responses]
     draft = {

@@ -44,11 +44,16 @@ STATUS_FIELDS = (
 
 
 def job_get_for_user(*, user: AbstractBaseUser, job_id: object) -> Job | None:
-    """None for unknown, malformed and other users' ids alike, so ids cannot be probed."""
+    """None for unknown, malformed and other users' ids alike, so ids cannot be probed.
+
+    `get()`, not `first()`: no ORDER BY (Job's default ordering) on a primary-key lookup."""
     pk = _uuid_or_none(job_id)
     if pk is None:
         return None
-    return Job.objects.filter(pk=pk, user=user).only(*STATUS_FIELDS).first()
+    try:
+        return Job.objects.only(*STATUS_FIELDS).get(pk=pk, user=user)
+    except Job.DoesNotExist:
+        return None
 
 
 def job_list_for_user(

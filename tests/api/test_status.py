@@ -95,6 +95,7 @@ def test_a_poll_reads_the_job_in_one_statement_without_its_request_body(
     assert response.json()["fvs"]["passed"] is True
     assert len(queries.captured_queries) == 1  # no deferred column fetched afterwards
     assert "input_data" not in queries.captured_queries[0]["sql"]
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]  # a primary-key lookup
 
 
 def test_result_url_is_owner_only(api: Any, completed_job_id: str, make_user: Any, client_for: Any):

@@ -219,7 +219,7 @@ class JobAdmin(admin.ModelAdmin):
         "created",
         "duration",
         "cost",
-        "error_code",
+        "error_code_cell",
     ]
     list_display_links = ["short_id"]
     list_filter = [
@@ -318,6 +318,13 @@ class JobAdmin(admin.ModelAdmin):
                 "{} <small>({} attempts)</small>", _status_badge(job.status), job.attempts
             )
         return _status_badge(job.status)
+
+    @admin.display(description="error code", ordering="error_code")
+    def error_code_cell(self, job: Job) -> SafeString | str:
+        """Wraps anywhere: FVS_HALLUCINATION_DETECTED would otherwise widen the table."""
+        if not job.error_code:
+            return EMPTY
+        return format_html('<span style="overflow-wrap:anywhere">{}</span>', job.error_code)
 
     @admin.display(description="created", ordering="created_at")
     def created(self, job: Job) -> str:

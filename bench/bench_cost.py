@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bench import common
+from bench import context, figures
 
 NAME = "cost"
 MIN_CACHEABLE = 1024  # tokens: shorter prefixes are not cached by Sonnet models
@@ -32,28 +32,28 @@ def tokens(text: str) -> int:
 
 
 def cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    ld_cv = common.load_fixture("cv_learning_development")
-    ld_request = common.load_fixture("vpr_request_learning_development")
-    ld_request["gap_responses"] = common.load_fixture("gap_responses_learning_development")
+    ld_cv = context.load_fixture("cv_learning_development")
+    ld_request = context.load_fixture("vpr_request_learning_development")
+    ld_request["gap_responses"] = context.load_fixture("gap_responses_learning_development")
     backend = {
         "application_id": "app-be-0001",
-        "job_posting": common.load_fixture("job_backend_engineer"),
+        "job_posting": context.load_fixture("job_backend_engineer"),
         "gap_responses": [],
     }
     hebrew = {
         "application_id": "app-he-0001",
-        "job_posting": common.load_fixture("job_hebrew"),
+        "job_posting": context.load_fixture("job_hebrew"),
         "gap_responses": [],
     }
     return [
         ("L&D manager (en, 6 gap answers)", ld_cv, ld_request),
-        ("backend engineer (en)", common.load_fixture("cv_backend_engineer"), backend),
+        ("backend engineer (en)", context.load_fixture("cv_backend_engineer"), backend),
         ("L&D CV, Hebrew posting (he)", ld_cv, hebrew),
     ]
 
 
 def main() -> dict[str, Any]:
-    common.django_setup(common.app_env())
+    context.django_setup(context.app_env())
     from django.conf import settings
 
     from vpr_jobs.catalogue import build_catalogue
@@ -161,7 +161,7 @@ def main() -> dict[str, Any]:
         "¢ warm (read)",
         "saving",
     ]
-    text = common.table(headers, rows)
+    text = figures.table(headers, rows)
     print(f"\nCost per VPR, one model call, {model} (prices USD/MTok: {prices.get(model)})")
     print(text)
     print(
@@ -188,4 +188,4 @@ def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     data = main()
-    common.write_result(NAME, {"environment": common.environment(), **data})
+    figures.write_result(NAME, {"environment": context.environment(), **data})

@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import common
+from bench import context, figures, servers
 
 NAME = "events"
 DB = os.environ.get("BENCH_EVENTS_DB", "careervp_bench_events")
@@ -125,8 +125,8 @@ def a_document() -> Any:
 
     data = GenerationInput(
         job_id="bench",
-        cv=CV.model_validate(common.load_fixture("cv_learning_development")),
-        request=VPRRequest.model_validate(common.load_fixture("vpr_request_learning_development")),
+        cv=CV.model_validate(context.load_fixture("cv_learning_development")),
+        request=VPRRequest.model_validate(context.load_fixture("vpr_request_learning_development")),
     )
     return RulesGenerator().generate(data).document
 
@@ -301,33 +301,33 @@ async def requests_per_job(
 def summary(delays: list[float]) -> dict[str, float]:
     return {
         "samples": len(delays),
-        "p50": round(common.percentile(delays, 50), 2),
-        "p99": round(common.percentile(delays, 99), 2),
+        "p50": round(figures.percentile(delays, 50), 2),
+        "p99": round(figures.percentile(delays, 99), 2),
         "max": round(max(delays), 2),
     }
 
 
-def prepare(env: dict[str, str], services: common.Services) -> dict[str, Any]:
+def prepare(env: dict[str, str], services: servers.Services) -> dict[str, Any]:
     """Everything synchronous: the servers, a user, the jobs, a document to complete them."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from vpr_jobs.models import JobStatus
 
     user = get_user_model().objects.create_user("bench-events")
-    port = common.free_port()
-    command = (common.ROOT / "Procfile").read_text().split("events:", 1)[1].split("\n")[0]
+    port = context.free_port()
+    command = (context.ROOT / "Procfile").read_text().split("events:", 1)[1].split("\n")[0]
     args = command.split()
     args[args.index("--port") + 1] = str(port)
-    events = services.start("events", [common.PYTHON, "-m", *args], env)
-    common.wait_http(f"http://127.0.0.1:{port}/healthz", 60)
+    events = services.start("events", [context.PYTHON, "-m", *args], env)
+    servers.wait_http(f"http://127.0.0.1:{port}/healthz", 60)
     processing = {"status": JobStatus.PROCESSING, "attempts": 1, "started_at": timezone.now()}
     return {
         "port": port,
         "pid": events.pid,
         "base": services.gunicorn(env),
-        "token": Token.objects.create(user=user).key,
+        "token": AuthToken.objects.create(user=user)[1],  # stored hashed: the key is shown once
         "document": a_document(),
         "alone": make_jobs(user, DELAY_SAMPLES, "alone", **processing),
         "idle": make_jobs(user, IDLE_STREAMS, "idle", **processing),
@@ -345,21 +345,21 @@ async def run(ready: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    env = common.app_env(
+    env = context.app_env(
         db=DB,
         QUEUE_BACKEND="orm",
         RESULTS_STORAGE="local",
-        VPR_LOCAL_RESULTS_DIR=str(common.LOGS / NAME / "media"),
+        VPR_LOCAL_RESULTS_DIR=str(context.LOGS / NAME / "media"),
         LOG_LEVEL="WARNING",
     )
-    common.ensure_database(DB, env, fresh=True)
-    common.django_setup(env)
-    with common.Services(NAME) as services:
+    context.ensure_database(DB, env, fresh=True)
+    context.django_setup(env)
+    with servers.Services(NAME) as services:
         measured = asyncio.run(run(prepare(env, services)))
     crowd, life = measured["crowd"], measured["lifecycle"]
     delay_alone, delay_crowd = summary(measured["alone"]), summary(crowd.pop("delay_ms"))
     print(
-        common.table(
+        figures.table(
             ["notification delay (COMMIT → event parsed)", "samples", "p50 ms", "p99 ms", "max"],
             [
                 ["one stream open", *list(delay_alone.values())],
@@ -369,7 +369,7 @@ def main() -> int:
     )
     before, open_ = crowd["process_before"], crowd["process_open"]
     print(
-        common.table(
+        figures.table(
             ["events process", "RSS MiB", "PSS MiB", "threads"],
             [
                 ["no stream", before["rss_mib"], before["pss_mib"], before["threads"]],
@@ -388,7 +388,7 @@ def main() -> int:
         f"of a core over {IDLE_SECONDS} s"
     )
     print(
-        common.table(
+        figures.table(
             [f"per {life['job_seconds']:.0f} s job", "HTTP requests", "knew of COMPLETED after ms"],
             [
                 ["SSE client", life["sse_requests"], life["sse_knew_after_ms"]],
@@ -410,11 +410,11 @@ def main() -> int:
             "met": delay_crowd["p50"] < TARGET_DELAY_P50_MS,
         },
     }
-    common.print_targets(targets)
-    common.write_result(
+    figures.print_targets(targets)
+    figures.write_result(
         NAME,
         {
-            "environment": common.environment(),
+            "environment": context.environment(),
             "delay_one_stream_ms": delay_alone,
             "delay_with_streams_open_ms": delay_crowd,
             "idle_streams": crowd,

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import common
+from bench import context, figures
 
 NAME = "fvs"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
@@ -94,14 +94,14 @@ def fixture_reports() -> list[Case]:
     from vpr_jobs.schemas import CV, GapResponse, JobPosting, VPRRequest
 
     cvs = {
-        n: CV.model_validate(common.load_fixture(f"cv_{n}"))
+        n: CV.model_validate(context.load_fixture(f"cv_{n}"))
         for n in ("learning_development", "backend_engineer")
     }
     jobs = {
-        n: JobPosting.model_validate(common.load_fixture(f"job_{n}"))
+        n: JobPosting.model_validate(context.load_fixture(f"job_{n}"))
         for n in ("learning_development", "backend_engineer", "hebrew")
     }
-    ld_gaps = common.load_fixture("gap_responses_learning_development")
+    ld_gaps = context.load_fixture("gap_responses_learning_development")
     gaps = {"none": [], "ld_gaps": [GapResponse.model_validate(g) for g in ld_gaps]}
     generator = RulesGenerator(today=PINNED.date())
     cases: list[Case] = []
@@ -163,7 +163,7 @@ def fuzz_cases(t: Any, texts: list[str]) -> list[Case]:
     rng = random.Random(20251122)
     sentences = list(texts)
     for name in ("cv_learning_development", "cv_backend_engineer", "job_hebrew"):
-        sentences += [v for v in _strings(common.load_fixture(name)) if len(v) > 3]
+        sentences += [v for v in _strings(context.load_fixture(name)) if len(v) > 3]
     joints = [" at ", " as ", " with ", " for ", " and ", ", ", " worked as ", " promoted to "]
     joints += [" certified in ", " B.A. in ", " \u05d1-", " \u05db-", " from ", " ex-", "'s "]
     joints += [" in 2019 ", " by 40% ", " two ", " over the next ", ' "', "\u201d "]
@@ -265,9 +265,9 @@ def time_reports(reports: list[Case], *, cold: bool) -> dict[str, Any]:
             round_total += elapsed
         overall.append(round_total / (REPEAT * len(reports)) * 1e6)
     return {
-        "median_us_per_report": round(common.median(overall), 1),
+        "median_us_per_report": round(figures.median(overall), 1),
         "rounds_us_per_report": [round(v, 1) for v in overall],
-        "per_report_median_us": {k: round(common.median(v), 1) for k, v in per_case.items()},
+        "per_report_median_us": {k: round(figures.median(v), 1) for k, v in per_case.items()},
     }
 
 
@@ -298,7 +298,7 @@ def profile(reports: list[Case], top: int = 15) -> list[dict[str, Any]]:
 
 def environment() -> dict[str, Any]:
     try:
-        return common.environment()
+        return context.environment()
     except Exception:  # No PostgreSQL around: FVS does not need it.
         import platform
 
@@ -306,7 +306,7 @@ def environment() -> dict[str, Any]:
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "cores": os.cpu_count(),
             "python": platform.python_version(),
-            "git_commit": common.git_commit(),
+            "git_commit": context.git_commit(),
         }
 
 
@@ -315,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-reference", action="store_true", help="dump the verdicts")
     parser.add_argument("--profile", action="store_true", help="print cProfile hot spots")
     args = parser.parse_args(argv)
-    if str(common.ROOT) not in sys.path:
-        sys.path.insert(0, str(common.ROOT))
+    if str(context.ROOT) not in sys.path:
+        sys.path.insert(0, str(context.ROOT))
 
     reports = fixture_reports()
     # Timed first, in a small heap: the thousands of verdicts below slow the collector down.
@@ -351,13 +351,13 @@ def main(argv: list[str] | None = None) -> int:
             baseline["median_us_per_report"] if baseline else float("nan"),
         )
     )
-    text = common.table(["report", "µs cold", "µs warm", "µs reference"], rows)
+    text = figures.table(["report", "µs cold", "µs warm", "µs reference"], rows)
     print(f"\nfvs.verify() per report: {ROUNDS} rounds x {REPEAT} repetitions")
     print(text)
     if hot:
         print("\ncProfile, own time per report:")
         print(
-            common.table(
+            figures.table(
                 ["function", "calls", "own µs", "cum µs"],
                 [
                     (
@@ -397,8 +397,8 @@ def main(argv: list[str] | None = None) -> int:
             and not (equality["differ"] or equality["missing"] or stale),
         },
     }
-    common.print_targets(targets)
-    common.write_result(
+    figures.print_targets(targets)
+    figures.write_result(
         NAME,
         {
             "environment": environment(),

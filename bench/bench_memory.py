@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import common
+from bench import context, figures, servers
 
 NAME = "memory"
 WORKER_COUNTS = [int(n) for n in os.environ.get("BENCH_WORKERS", "1,2,4,8").split(",")]
@@ -46,7 +46,7 @@ def rollup(pid: int) -> dict[str, int]:
 
 
 def tree_memory(root: int) -> dict[str, Any]:
-    pids = common.process_tree(root)
+    pids = servers.process_tree(root)
     per = {pid: rollup(pid) for pid in pids}
     return {
         "processes": len(pids),
@@ -56,29 +56,29 @@ def tree_memory(root: int) -> dict[str, Any]:
     }
 
 
-def measure(workers: int, endpoint: str, user: Any, services: common.Services) -> dict:
+def measure(workers: int, endpoint: str, user: Any, services: servers.Services) -> dict:
     from tests.support.fake_anthropic import FakeAnthropic, ok, slow, vpr_content_from_rules
     from vpr_jobs import services as app_services
     from vpr_jobs.models import Job, JobStatus
     from vpr_jobs.schemas import VPRRequest
 
-    cv = common.load_fixture("cv_learning_development")
-    body = common.load_fixture("vpr_request_learning_development")
+    cv = context.load_fixture("cv_learning_development")
+    body = context.load_fixture("vpr_request_learning_development")
     content = vpr_content_from_rules(cv, body)
     fake = FakeAnthropic().start()
     try:
         fake.script(*[slow(SLOW_SECONDS, then=ok(content)) for _ in range(workers)])
-        env = common.app_env(
-            **common.aws_env(endpoint),
+        env = context.app_env(
+            **context.aws_env(endpoint),
             VPR_WORKERS=str(workers),
             VPR_GENERATOR="claude",
             ANTHROPIC_BASE_URL=fake.base_url,
             ANTHROPIC_API_KEY="bench-not-a-key",
             VPR_SQS_WAIT_SECONDS="1",
         )
-        command = [common.PYTHON, "manage.py", "qcluster"]
+        command = [context.PYTHON, "manage.py", "qcluster"]
         cluster = services.start(f"qcluster-{workers}", command, env)
-        common.truncate_jobs()
+        context.truncate_jobs()
         ids = []
         for n in range(workers):
             request = VPRRequest.model_validate({**body, "application_id": f"mem{workers}-{n}"})
@@ -95,35 +95,35 @@ def measure(workers: int, endpoint: str, user: Any, services: common.Services) -
         for _ in range(3):
             samples.append(tree_memory(cluster.pid))
             time.sleep(0.5)
-        common.stop_process(cluster, timeout=10)
+        servers.stop_process(cluster, timeout=10)
     finally:
         fake.stop()
-    pss = common.median(s["pss"] for s in samples)
+    pss = figures.median(s["pss"] for s in samples)
     return {
         "workers": workers,
         "jobs_in_flight": in_flight,
         "model_calls_open": len(fake.requests),
         "processes": samples[-1]["processes"],
         "pss_mib": round(pss / 2**20, 1),
-        "rss_mib": round(common.median(s["rss"] for s in samples) / 2**20, 1),
-        "private_mib": round(common.median(s["private"] for s in samples) / 2**20, 1),
+        "rss_mib": round(figures.median(s["rss"] for s in samples) / 2**20, 1),
+        "private_mib": round(figures.median(s["private"] for s in samples) / 2**20, 1),
         "jobs_per_gib": round(in_flight / (pss / GIB), 1) if pss else None,
     }
 
 
 def main() -> dict[str, Any]:
-    with common.Services(NAME) as services:
-        endpoint = common.aws_app(services)["AWS_ENDPOINT_URL"]
+    with servers.Services(NAME) as services:
+        endpoint = context.aws_app(services)["AWS_ENDPOINT_URL"]
         from django.contrib.auth import get_user_model
 
-        common.create_bench_users(1)
+        context.create_bench_users(1)
         user = get_user_model().objects.get(username="bench0")
         results = []
         for workers in WORKER_COUNTS:
             result = measure(workers, endpoint, user, services)
             print(f"  {result}", flush=True)
             results.append(result)
-        common.truncate_jobs()
+        context.truncate_jobs()
     first, last = results[0], results[-1]
     per_worker = (last["pss_mib"] - first["pss_mib"]) / max(last["workers"] - first["workers"], 1)
     base = first["pss_mib"] - per_worker * first["workers"]
@@ -148,7 +148,7 @@ def main() -> dict[str, Any]:
         "private MiB",
         "jobs/GiB (PSS)",
     ]
-    text = common.table(headers, rows)
+    text = figures.table(headers, rows)
     marginal = {
         "pss_mib_per_extra_worker": round(per_worker, 1),
         "fixed_pss_mib": round(base, 1),
@@ -177,4 +177,4 @@ def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     data = main()
-    common.write_result(NAME, {"environment": common.environment(), **data})
+    figures.write_result(NAME, {"environment": context.environment(), **data})

@@ -25,7 +25,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bench import common
+from bench import context, figures, servers
 
 NAME = "queue"
 PICKUP_JOBS = int(os.environ.get("BENCH_PICKUP_JOBS", "50"))
@@ -39,7 +39,7 @@ def submit(user: Any, n: int, tag: str) -> str:
     from vpr_jobs import services
     from vpr_jobs.schemas import VPRRequest
 
-    body = common.load_fixture("vpr_request_learning_development")
+    body = context.load_fixture("vpr_request_learning_development")
     body["application_id"] = f"{tag}-{n}"
     return str(services.job_submit(user=user, request=VPRRequest.model_validate(body)).job.pk)
 
@@ -60,16 +60,16 @@ def ms(a: datetime | None, b: datetime | None) -> float:
 
 
 def run_backend(backend: str) -> dict[str, Any]:
-    with common.Services(f"{NAME}-{backend}") as services:
-        env = common.aws_app(services, QUEUE_BACKEND=backend, VPR_WORKERS=str(WORKERS))
+    with servers.Services(f"{NAME}-{backend}") as services:
+        env = context.aws_app(services, QUEUE_BACKEND=backend, VPR_WORKERS=str(WORKERS))
         from django.contrib.auth import get_user_model
 
         from vpr_jobs.models import Job, JobStatus
 
-        common.truncate_jobs()
-        common.create_bench_users(1)
+        context.truncate_jobs()
+        context.create_bench_users(1)
         user = get_user_model().objects.get(username="bench0")
-        cluster_cmd = [common.PYTHON, "-m", "bench.zeroq"]
+        cluster_cmd = [context.PYTHON, "-m", "bench.zeroq"]
 
         # ---- pickup latency, idle cluster
         cluster = services.start("qcluster-pickup", cluster_cmd, env)
@@ -81,11 +81,11 @@ def run_backend(backend: str) -> dict[str, Any]:
             ids.append(submit(user, n, "pickup"))
             time.sleep(PICKUP_GAP)
         wait_done(ids, 60)
-        common.stop_process(cluster, timeout=10)
+        servers.stop_process(cluster, timeout=10)
         if backend == "sqs":
             # The stopped pusher's long poll (20 s) is still open in moto and would swallow
             # the next message for the visibility timeout (660 s): start on a new queue.
-            common.purge_jobs_queue()
+            context.purge_jobs_queue()
         rows = list(Job.objects.filter(pk__in=ids).values())
         from_created = [ms(r["created_at"], r["started_at"]) for r in rows]
         from_enqueued = [ms(r["enqueued_at"], r["started_at"]) for r in rows]
@@ -93,11 +93,11 @@ def run_backend(backend: str) -> dict[str, Any]:
         pickup = {
             "jobs": len(rows),
             "completed": sum(r["status"] == JobStatus.COMPLETED for r in rows),
-            "from_commit_p50_ms": round(common.median(from_created), 1),
-            "from_commit_p99_ms": round(common.percentile(from_created, 99), 1),
-            "from_enqueued_p50_ms": round(common.median(from_enqueued), 1),
-            "from_enqueued_p99_ms": round(common.percentile(from_enqueued, 99), 1),
-            "in_task_p50_ms": round(common.median(in_task), 1),
+            "from_commit_p50_ms": round(figures.median(from_created), 1),
+            "from_commit_p99_ms": round(figures.percentile(from_created, 99), 1),
+            "from_enqueued_p50_ms": round(figures.median(from_enqueued), 1),
+            "from_enqueued_p99_ms": round(figures.percentile(from_enqueued, 99), 1),
+            "in_task_p50_ms": round(figures.median(in_task), 1),
         }
         print(f"  {backend} pickup: {pickup}", flush=True)
 
@@ -107,10 +107,10 @@ def run_backend(backend: str) -> dict[str, Any]:
         enqueue_s = time.monotonic() - began
         cluster = services.start("qcluster-drain", cluster_cmd, env)
         groups = {"cluster": [cluster.pid], "moto": [services.pids["moto"]]}
-        cpu_before = common.cpu_seconds(groups)
+        cpu_before = servers.cpu_seconds(groups)
         drained = wait_done(backlog, 120)
-        cpu_after = common.cpu_seconds(groups)
-        common.stop_process(cluster, timeout=10)
+        cpu_after = servers.cpu_seconds(groups)
+        servers.stop_process(cluster, timeout=10)
         rows = list(Job.objects.filter(pk__in=backlog).values())
         first = min(r["started_at"] for r in rows if r["started_at"])
         last = max(r["completed_at"] for r in rows if r["completed_at"])
@@ -130,8 +130,8 @@ def run_backend(backend: str) -> dict[str, Any]:
             "drain_seconds": round(seconds, 2),
             "jobs_per_second": round(done / seconds, 1) if seconds else None,
             "worker_ms_per_job": round(WORKERS * seconds * 1000 / done, 1) if done else None,
-            "in_task_p50_ms": round(common.median(in_task), 1),
-            "in_task_p99_ms": round(common.percentile(in_task, 99), 1),
+            "in_task_p50_ms": round(figures.median(in_task), 1),
+            "in_task_p99_ms": round(figures.percentile(in_task, 99), 1),
             "cluster_cpu_ms_per_job": round(
                 (cpu_after["cluster"] - cpu_before["cluster"]) * 1000 / max(done, 1), 1
             ),
@@ -146,7 +146,7 @@ def run_backend(backend: str) -> dict[str, Any]:
         floor = None
         if backend == "sqs":
             # moto's receive + delete at a short queue and at the drain's backlog.
-            floor = [common.sqs_receive_delete_floor(n) for n in (10, DRAIN_JOBS)]
+            floor = [context.sqs_receive_delete_floor(n) for n in (10, DRAIN_JOBS)]
             print(f"  sqs receive+delete floor: {floor}", flush=True)
     return {"backend": backend, "pickup": pickup, "drain": drain, "moto_sqs_floor": floor}
 
@@ -155,8 +155,8 @@ def main() -> dict[str, Any]:
     results = {}
     for backend in ("sqs", "orm"):
         done = subprocess.run(
-            [common.PYTHON, "-m", "bench.bench_queue", "--backend", backend],
-            cwd=common.ROOT,
+            [context.PYTHON, "-m", "bench.bench_queue", "--backend", backend],
+            cwd=context.ROOT,
             capture_output=True,
             text=True,
             timeout=900,
@@ -197,7 +197,7 @@ def main() -> dict[str, Any]:
         "moto cpu ms/job",
         "pg cpu ms/job",
     ]
-    text = common.table(headers, rows)
+    text = figures.table(headers, rows)
     sqs = results["sqs"]
     targets = {
         f"SQS pickup p50 <= {TARGET_PICKUP_P50_MS} ms": {
@@ -218,7 +218,7 @@ def main() -> dict[str, Any]:
     print(f"\nQueue overhead ({WORKERS} workers, zero-latency generator, results on S3/moto)")
     print(text)
     print(f"moto ReceiveMessage + DeleteMessage from the bench process: {sqs['moto_sqs_floor']}")
-    common.print_targets(targets)
+    figures.print_targets(targets)
     return {
         "name": NAME,
         "method": {
@@ -241,4 +241,4 @@ if __name__ == "__main__":
         print(json.dumps(run_backend(sys.argv[2]), default=str))
     else:
         data = main()
-        common.write_result(NAME, {"environment": common.environment(), **data})
+        figures.write_result(NAME, {"environment": context.environment(), **data})

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import common
+from bench import context, figures
 
 NAME = "scale"
 DB = "careervp_bench_scale"
@@ -99,7 +99,7 @@ def fixed_jobs(now_sql: str = "now()") -> str:
 def load(start: int, stop: int, final: int) -> float:
     from django.db import connection
 
-    body = common.load_fixture("vpr_request_learning_development")
+    body = context.load_fixture("vpr_request_learning_development")
     usage = {
         "input_tokens": 3100,
         "output_tokens": 2400,
@@ -153,7 +153,7 @@ def timed(fn: Callable[[], Any]) -> float:
         began = time.perf_counter()
         fn()
         times.append((time.perf_counter() - began) * 1000)
-    return round(common.median(times), 3)
+    return round(figures.median(times), 3)
 
 
 def cases() -> dict[str, dict[str, Any]]:
@@ -291,7 +291,7 @@ def setup_users() -> None:
     from vpr_jobs.models import Job, JobStatus, UserCV
 
     user_model = get_user_model()
-    cv = common.load_fixture("cv_learning_development")
+    cv = context.load_fixture("cv_learning_development")
     user_model.objects.bulk_create(
         [user_model(username=f"scale{i}", email=f"scale{i}@example.com") for i in range(USERS)]
     )
@@ -300,7 +300,7 @@ def setup_users() -> None:
     )
     user_model.objects.create_superuser("scaleadmin", "admin@example.com", "pw")
     probe = user_model.objects.create(username="scaleprobe", email="scaleprobe@example.com")
-    body = common.load_fixture("vpr_request_learning_development")
+    body = context.load_fixture("vpr_request_learning_development")
     Job.objects.bulk_create(
         Job(
             user=probe,
@@ -318,9 +318,9 @@ def setup_users() -> None:
 
 def main() -> dict[str, Any]:
     results_dir = tempfile.mkdtemp(prefix="careervp-bench-results-")
-    env = common.app_env(DB, VPR_LOCAL_RESULTS_DIR=results_dir, LOG_LEVEL="WARNING")
-    common.ensure_database(DB, env, fresh=True)
-    common.django_setup(env)
+    env = context.app_env(DB, VPR_LOCAL_RESULTS_DIR=results_dir, LOG_LEVEL="WARNING")
+    context.ensure_database(DB, env, fresh=True)
+    context.django_setup(env)
     from django.db import connection
 
     setup_users()
@@ -350,7 +350,7 @@ def main() -> dict[str, Any]:
         targets[name] = {"ratio": round(ratio, 2), "met": met}
         rows.append([name, a, b, ratio, met])
     headers = ["case", f"{int(small):,} jobs ms", f"{int(large):,} jobs ms", "ratio", "<= 2x"]
-    text = common.table(headers, rows)
+    text = figures.table(headers, rows)
     print(f"\nScale: median ms over {REPEAT} runs in-process (ratio = {large} / {small})")
     print(text)
     print(f"\nEXPLAIN (ANALYZE, BUFFERS) at {int(large):,} jobs, slowest statement of each case")
@@ -379,4 +379,4 @@ def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     data = main()
-    common.write_result(NAME, {"environment": common.environment(), **data})
+    figures.write_result(NAME, {"environment": context.environment(), **data})

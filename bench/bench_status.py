@@ -1,8 +1,9 @@
 """Status polling: `GET /api/vpr/status/<id>` against the bare limit (one row by primary key).
 
-PENDING jobs (a 202 with Retry-After) and COMPLETED jobs (a 200 whose result link is made
-after a HEAD on the S3 object, then presigned) are polled by the same clients; the bare view
-reads the same rows. gunicorn, PostgreSQL, moto S3/SQS; load from `bench/loadgen.py`.
+PENDING jobs (a 202 with Retry-After) and COMPLETED jobs (a 200 naming the stable
+`/api/vpr/<id>/result`; nothing is signed and S3 is not asked) are polled by the same clients;
+the bare view reads the same rows. Polls send no If-None-Match: every answer is a full body.
+gunicorn, PostgreSQL, moto S3/SQS; load from `bench/loadgen.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bench import common
+from bench import context, figures, servers
 
 NAME = "status"
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16,64").split(",")]
@@ -32,8 +33,8 @@ def make_jobs(users: list[tuple[int, str]]) -> dict[str, dict[int, list[str]]]:
     from vpr_jobs.models import Job, JobStatus
     from vpr_jobs.schemas import CV, VPRRequest
 
-    cv = CV.model_validate(common.load_fixture("cv_learning_development"))
-    body = common.load_fixture("vpr_request_learning_development")
+    cv = CV.model_validate(context.load_fixture("cv_learning_development"))
+    body = context.load_fixture("vpr_request_learning_development")
     request = VPRRequest.model_validate(body)
     document = (
         RulesGenerator().generate(GenerationInput(job_id="bench", cv=cv, request=request)).document
@@ -76,10 +77,10 @@ def make_jobs(users: list[tuple[int, str]]) -> dict[str, dict[int, list[str]]]:
 
 
 def main() -> dict[str, Any]:
-    with common.Services(NAME) as services:
-        env = common.aws_app(services, DJANGO_SETTINGS_MODULE="bench.bareapp.settings")
-        common.truncate_jobs()
-        users = common.create_bench_users(USERS)
+    with servers.Services(NAME) as services:
+        env = context.aws_app(services, DJANGO_SETTINGS_MODULE="bench.bareapp.settings")
+        context.truncate_jobs()
+        users = context.create_bench_users(USERS)
         jobs = make_jobs(users)
         base = services.gunicorn(env)
         port = int(base.rsplit(":", 1)[1])
@@ -102,7 +103,7 @@ def main() -> dict[str, Any]:
                     {"paths": [f"/bare/status/{j}" for j in jobs[status][uid]]} for uid, _ in users
                 ],
             }
-        runs = common.run_rounds(
+        runs = servers.run_rounds(
             services,
             port,
             variants,
@@ -117,15 +118,15 @@ def main() -> dict[str, Any]:
 def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
     rows, summary, targets = [], {}, {}
     for level, variants in runs.items():
-        entry: dict[str, Any] = {n: common.summarise_variant(r) for n, r in variants.items()}
+        entry: dict[str, Any] = {n: figures.summarise_variant(r) for n, r in variants.items()}
         for status in ("pending", "completed"):
             api, bare = f"api_{status}", f"bare_{status}"
-            ratio = common.paired_ratio(variants[api], variants[bare])
+            ratio = figures.paired_ratio(variants[api], variants[bare])
             entry[f"ratio_{status}"] = ratio
-            rows.append(common.load_row(level, api, entry[api], ratio))
-            rows.append(common.load_row(level, bare, entry[bare], 1.0))
+            rows.append(figures.load_row(level, api, entry[api], ratio))
+            rows.append(figures.load_row(level, bare, entry[bare], 1.0))
             if int(level) == TARGET_AT:
-                targets |= common.load_targets(
+                targets |= figures.load_targets(
                     f"{status}: ",
                     ratio=ratio,
                     p99=entry[api]["p99_ms"],
@@ -134,20 +135,20 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
                     at=TARGET_AT,
                 )
         summary[level] = entry
-    text = common.load_table("variant", rows)
+    text = figures.load_table("variant", rows)
     print("\nStatus polling: medians over rounds (ratio = api / bare, paired per round)")
     print(text)
-    common.print_targets(targets)
+    figures.print_targets(targets)
     return {
         "name": NAME,
-        "method": common.load_method(
+        "method": figures.load_method(
             rounds=ROUNDS,
             duration_s=DURATION,
             warmup_s=WARMUP,
             users=USERS,
             jobs_per_user_and_status=JOBS_PER_USER,
-            storage="S3 on moto server (COMPLETED: a HEAD reused for "
-            "VPR_RESULT_CHECK_CACHE_SECONDS, a URL presigned per poll)",
+            storage="S3 on moto server (COMPLETED: the stable result URL; no HEAD, no "
+            "presigning per poll)",
         ),
         "summary": summary,
         "targets": targets,
@@ -158,4 +159,4 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
 
 if __name__ == "__main__":
     data = main()
-    common.write_result(NAME, {"environment": common.environment(), **data})
+    figures.write_result(NAME, {"environment": context.environment(), **data})

@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from bench import common
+from bench import context, figures, servers
 
 NAME = "submit"
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16,64").split(",")]
@@ -35,7 +35,7 @@ def query_profile() -> dict[str, Any]:
     user = get_user_model().objects.filter(cv__isnull=False).first()
     assert user is not None
     _, token = AuthToken.objects.create(user=user)
-    body = common.load_fixture("vpr_request_learning_development")
+    body = context.load_fixture("vpr_request_learning_development")
     client = Client()
     out: dict[str, Any] = {}
     for label, path, headers, app_id in (
@@ -55,17 +55,17 @@ def query_profile() -> dict[str, Any]:
 
 
 def main() -> dict[str, Any]:
-    with common.Services(NAME) as services:
-        env = common.aws_app(services, DJANGO_SETTINGS_MODULE="bench.bareapp.settings")
-        common.truncate_jobs()
-        users = common.create_bench_users(USERS)
+    with servers.Services(NAME) as services:
+        env = context.aws_app(services, DJANGO_SETTINGS_MODULE="bench.bareapp.settings")
+        context.truncate_jobs()
+        users = context.create_bench_users(USERS)
         profile = query_profile()
-        floor = common.sqs_send_floor()
+        floor = context.sqs_send_floor()
         print(f"moto SendMessage from the bench process: {floor}", flush=True)
         base = services.gunicorn(env)
         port = int(base.rsplit(":", 1)[1])
 
-        body = common.load_fixture("vpr_request_learning_development")
+        body = context.load_fixture("vpr_request_learning_development")
         body["application_id"] = "__SEQ__"
         template = json.dumps(body)
         clients = {
@@ -84,7 +84,7 @@ def main() -> dict[str, Any]:
             for round_no in range(ROUNDS):
                 order = ["api", "bare"] if round_no % 2 == 0 else ["bare", "api"]
                 for variant in order:
-                    common.purge_jobs_queue()
+                    context.purge_jobs_queue()
                     spec = {
                         "host": "127.0.0.1",
                         "port": port,
@@ -100,10 +100,10 @@ def main() -> dict[str, Any]:
                         "gunicorn": [services.pids["gunicorn"]],
                         "moto": [services.pids["moto"]],
                     }
-                    before = common.cpu_seconds(groups)
-                    result = common.run_load(spec)
-                    result["cpu_ms_per_request"] = common.cpu_per_request(
-                        before, common.cpu_seconds(groups), result["completed_total"]
+                    before = servers.cpu_seconds(groups)
+                    result = servers.run_load(spec)
+                    result["cpu_ms_per_request"] = servers.cpu_per_request(
+                        before, servers.cpu_seconds(groups), result["completed_total"]
                     )
                     runs[str(concurrency)][variant].append(result)
                     print(
@@ -119,17 +119,17 @@ def main() -> dict[str, Any]:
 def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -> dict[str, Any]:
     rows, summary = [], {}
     for concurrency, variants in runs.items():
-        entry: dict[str, Any] = {n: common.summarise_variant(r) for n, r in variants.items()}
-        entry["ratio_throughput"] = common.paired_ratio(variants["api"], variants["bare"])
+        entry: dict[str, Any] = {n: figures.summarise_variant(r) for n, r in variants.items()}
+        entry["ratio_throughput"] = figures.paired_ratio(variants["api"], variants["bare"])
         summary[concurrency] = entry
         rows.append(
-            common.load_row(concurrency, "POST /api/vpr", entry["api"], entry["ratio_throughput"])
+            figures.load_row(concurrency, "POST /api/vpr", entry["api"], entry["ratio_throughput"])
         )
-        rows.append(common.load_row(concurrency, "POST /bare/submit", entry["bare"], 1.0))
+        rows.append(figures.load_row(concurrency, "POST /bare/submit", entry["bare"], 1.0))
     at = summary.get(str(TARGET_AT))
     targets = {}
     if at:
-        targets = common.load_targets(
+        targets = figures.load_targets(
             "",
             ratio=at["ratio_throughput"],
             p99=at["api"]["p99_ms"],
@@ -137,17 +137,17 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -
             max_p99=TARGET_P99_MS,
             at=TARGET_AT,
         )
-    text = common.load_table("endpoint", rows)
+    text = figures.load_table("endpoint", rows)
     print("\nSubmit: throughput and latency, medians over rounds (ratio = api / bare)")
     print(text)
     print(
         f"\nSQL statements per submit: api {profile['api']['queries']}, "
         f"bare {profile['bare']['queries']}"
     )
-    common.print_targets(targets)
+    figures.print_targets(targets)
     return {
         "name": NAME,
-        "method": common.load_method(
+        "method": figures.load_method(
             rounds=ROUNDS,
             duration_s=DURATION,
             warmup_s=WARMUP,
@@ -164,4 +164,4 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]], profile: dict) -
 
 if __name__ == "__main__":
     data = main()
-    common.write_result(NAME, {"environment": common.environment(), **data})
+    figures.write_result(NAME, {"environment": context.environment(), **data})

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from bench import common
+from bench import context
 
 BENCHMARKS = ["submit", "status", "queue", "fvs", "memory", "cost", "scale", "events"]
 
@@ -19,7 +19,7 @@ def main() -> int:
     for name in names:
         print(f"\n=== bench {name} ===", flush=True)
         began = time.monotonic()
-        done = subprocess.run([common.PYTHON, "-m", f"bench.bench_{name}"], cwd=common.ROOT)
+        done = subprocess.run([context.PYTHON, "-m", f"bench.bench_{name}"], cwd=context.ROOT)
         print(f"=== {name}: exit {done.returncode} in {time.monotonic() - began:.0f} s", flush=True)
         if done.returncode:
             failed.append(name)

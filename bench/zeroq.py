@@ -18,7 +18,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench.common import load_fixture
+    from bench.context import load_fixture
     from vpr_jobs import generation
     from vpr_jobs.generation.base import GenerationInput, GenerationResult
     from vpr_jobs.generation.rules import RulesGenerator

@@ -180,8 +180,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = VPR_MAX_BODY_BYTES
 
 VPR_IDEMPOTENCY_WINDOW_SECONDS = _env_int("VPR_IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600, minimum=1)
 VPR_RESULT_URL_TTL_SECONDS = _env_int("VPR_RESULT_URL_TTL_SECONDS", 3600, minimum=1)
-# How long a status poll may reuse a positive S3 HEAD of the result (0: HEAD on every poll).
-VPR_RESULT_CHECK_CACHE_SECONDS = _env_int("VPR_RESULT_CHECK_CACHE_SECONDS", 30)
 # API tokens (django-rest-knox) expire this many days after they are issued.
 VPR_API_TOKEN_TTL_DAYS = _env_int("VPR_API_TOKEN_TTL_DAYS", 90, minimum=1)
 VPR_RETRY_AFTER_SECONDS = _env_int("VPR_RETRY_AFTER_SECONDS", 5, minimum=1)

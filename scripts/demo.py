@@ -48,7 +48,8 @@ def call(method: str, url: str, token: str | None, body: Any = None) -> tuple[in
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
     if token:
-        request.add_header("Authorization", f"Token {token}")
+        # Not sent on to where a redirect points (the result's presigned S3 URL).
+        request.add_unredirected_header("Authorization", f"Token {token}")
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -208,8 +209,8 @@ def main() -> int:
         if job["status"] != "COMPLETED":
             print(f"demo: job ended {job['status']}: {job.get('error')}", file=sys.stderr)
             return 1
-        own_api = job["result_url"].startswith(base)  # S3 presigned URLs carry no token
-        status, _, document = call("GET", job["result_url"], token if own_api else None)
+        # The file itself (local storage) or a 302 to a presigned S3 URL, which urllib follows.
+        status, _, document = call("GET", job["result_url"], token)
         assert status == 200, f"result download answered {status}"
 
     strong = sum(row["alignment"] == "STRONG" for row in document["evidence_matrix"])
@@ -229,7 +230,7 @@ def main() -> int:
     else:
         results_dir = os.environ.get("VPR_LOCAL_RESULTS_DIR", "var/media")
         print(f"  stored at       {results_dir}/results/{job_id}/")
-    print(f"  result URL      {job['result_url'][:80]}… (expires {job['result_expires_at']})")
+    print(f"  result URL      {job['result_url']}")
     print(f"  logs            {logs.relative_to(ROOT)}/")
     return 0
 

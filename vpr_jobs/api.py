@@ -11,9 +11,12 @@ import re
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import conditional_page
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from pydantic import BaseModel
@@ -95,8 +98,9 @@ class JobStatusOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(required=False)
     completed_at = serializers.DateTimeField(required=False)
-    result_url = serializers.CharField(required=False)
-    result_expires_at = serializers.DateTimeField(required=False)
+    result_url = serializers.CharField(
+        required=False, help_text="Stable GET /api/vpr/<job_id>/result (302 to S3, or the file)."
+    )
     token_usage = serializers.JSONField(
         required=False, help_text="Token counts of every model call and estimated_cost_usd."
     )
@@ -132,8 +136,7 @@ class ArtifactOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
     word_count = serializers.IntegerField()
-    result_url = serializers.CharField()
-    result_expires_at = serializers.DateTimeField()
+    result_url = serializers.CharField(help_text="Stable GET /api/vpr/<job_id>/result.")
     document = VPRDocumentField()
 
 
@@ -151,11 +154,9 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
         payload["eta_seconds"] = selectors.job_eta_seconds(job, now=timezone.now())
         payload["events_url"] = events_url(job, base_url=base_url)
     if job.status == JobStatus.COMPLETED:
-        link = selectors.result_link_for(key=job.result_key, user_id=job.user_id, base_url=base_url)
         payload |= {
             "completed_at": job.completed_at,
-            "result_url": link.url,
-            "result_expires_at": link.expires_at,
+            "result_url": _result_url(base_url, job.job_id),
             "token_usage": job.token_usage,
             "vpr_version": job.vpr_version,
             "word_count": job.word_count,
@@ -179,6 +180,11 @@ def job_status_payload(job: Job, *, base_url: str) -> dict[str, Any]:
 
 def _base_url(request: Request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def _result_url(base_url: str, job_id: Any) -> str:
+    """The same URL on every poll: it signs nothing, so a status body can carry an ETag."""
+    return base_url + reverse("vpr-result", args=[job_id])
 
 
 # --------------------------------------------------------------------------- CV and erasure
@@ -421,10 +427,12 @@ class VPRJobViewSet(ViewSet):
         responses={
             200: JobStatusOutputSerializer,
             202: JobStatusOutputSerializer,
-            **error_responses(404, 410),
+            304: OpenApiResponse(description="If-None-Match named the body's current ETag"),
+            **error_responses(404),
         },
         summary="Poll a job's status",
     )
+    @method_decorator(conditional_page)  # ETag from the body; If-None-Match answers 304
     def status(self, request: Request, job_id: str) -> Response:
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         if job is None:
@@ -525,9 +533,6 @@ class ApplicationVPRView(APIView):
         document = selectors.result_document_for(key=artifact.result_key)  # 410 if gone
         if (page := rendered_report(request, document, user_id=artifact.user_id)) is not None:
             return page
-        link = storage.result_link(
-            key=artifact.result_key, user_id=artifact.user_id, base_url=_base_url(request)
-        )
         response = Response(
             ArtifactOutputSerializer(
                 {
@@ -536,8 +541,7 @@ class ApplicationVPRView(APIView):
                     "job_id": artifact.job_id,
                     "created_at": artifact.created_at,
                     "word_count": artifact.word_count,
-                    "result_url": link.url,
-                    "result_expires_at": link.expires_at,
+                    "result_url": _result_url(_base_url(request), artifact.job_id),
                     "document": json.loads(document),
                 }
             ).data
@@ -546,25 +550,43 @@ class ApplicationVPRView(APIView):
         return response
 
 
-class ResultDownloadView(APIView):
-    """Serves a locally stored result behind a signed, expiring, owner-only link."""
+class JobResultView(APIView):
+    """GET /api/vpr/<job_id>/result: the stable download link a status body carries."""
 
     throttle_scope = "vpr_read"
     renderer_classes = REPORT_RENDERERS
 
     @extend_schema(
         parameters=[REPORT_FORMAT_PARAMETER],
-        responses={(200, "application/json"): VPRDocument, **error_responses(404)},
-        summary="Download a result (local storage only)",
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                VPRDocument,
+                description="The report (local storage, or ?format=md|html on any storage)",
+            ),
+            302: OpenApiResponse(
+                description="Location: a presigned S3 URL valid VPR_RESULT_URL_TTL_SECONDS"
+            ),
+            **error_responses(404, 410),
+        },
+        summary="Download a completed job's report",
     )
-    def get(self, request: Request, token: str) -> HttpResponse:
-        key = storage.result_key_from_token(token, user_id=request.user.pk)
-        document = storage.result_read(key) if key else None
-        if document is None:
-            raise JobNotFound("Result not found or link expired.")
-        if (page := rendered_report(request, document, user_id=request.user.pk)) is not None:
-            return page
-        response = HttpResponse(document, content_type="application/json")
+    def get(self, request: Request, job_id: str) -> HttpResponse:
+        """Checks the owner and the object at download time, so polls need not."""
+        job = selectors.job_get_for_user(user=request.user, job_id=job_id)
+        if job is None:
+            raise JobNotFound("Job not found.")
+        if job.status != JobStatus.COMPLETED or not job.result_key:
+            raise JobNotFound("The job has no result.")
+        wants_page = request.accepted_renderer.format in rendering.REPORT_FORMATS
+        if storage.results_are_remote() and not wants_page:
+            response: HttpResponse = HttpResponseRedirect(
+                selectors.result_url_for(key=job.result_key)
+            )
+        else:
+            document = selectors.result_document_for(key=job.result_key)  # 410 if gone
+            if (page := rendered_report(request, document, user_id=job.user_id)) is not None:
+                return page
+            response = HttpResponse(document, content_type="application/json")
         response["Cache-Control"] = storage.DOWNLOAD_CACHE_CONTROL
         return response
 

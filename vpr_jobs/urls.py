@@ -14,11 +14,10 @@ urlpatterns = [
         jobs.as_view({"get": "status", "post": "cancel_via_status_path"}),
         name="vpr-status",
     ),
-    # Outside vpr/: under it, vpr/<job_id>/cancel and vpr/results/<token> overlap.
-    path("results/<str:token>", api.ResultDownloadView.as_view(), name="vpr-result-download"),
     path("vpr/<str:job_id>/cancel", jobs.as_view({"post": "cancel"}), name="vpr-cancel"),
     # An async view: served by the ASGI `events` process (nginx routes it there).
     path("vpr/<str:job_id>/events", streams.job_events, name="vpr-events"),
+    path("vpr/<str:job_id>/result", api.JobResultView.as_view(), name="vpr-result"),
     path(
         "applications/<str:application_id>/vpr",
         api.ApplicationVPRView.as_view(),

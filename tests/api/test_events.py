@@ -42,7 +42,6 @@ def events_server(
         "DJANGO_DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "VPR_EVENTS_HEARTBEAT_SECONDS": str(HEARTBEAT),
-        "VPR_RESULT_CHECK_CACHE_SECONDS": "0",
     }
     server = start_events_server(env=env, log=log)
     server.env = env

@@ -8,6 +8,7 @@ import importlib
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -198,8 +199,9 @@ def test_generated_client_drives_the_whole_flow(
     assert isinstance(done.parsed.fvs, m.FVSResult) and done.parsed.fvs.passed
 
     # Result: the download link and the application's artifact, both a typed VPRDocument.
-    token = urlsplit(done.parsed.result_url).path.rsplit("/", 1)[1]
-    document = driver("results.results_retrieve", 200, "VPRDocument", token=token).parsed
+    # The status body names the stable download URL; the client follows the operation behind it.
+    assert urlsplit(done.parsed.result_url).path == f"/api/vpr/{job_id}/result"
+    document = driver("vpr.vpr_result_retrieve", 200, "VPRDocument", job_id=job_id).parsed
     assert str(document.job_id) == job_id and document.evidence_matrix
     assert isinstance(document.evidence_matrix[0], m.EvidenceRow)
     artifact = driver(
@@ -231,7 +233,7 @@ def test_generated_client_drives_the_whole_flow(
         application_id=vpr_body["application_id"],
         version=7,
     )
-    driver("results.results_retrieve", 404, "Error", token="not-a-token")
+    driver("vpr.vpr_result_retrieve", 404, "Error", job_id=str(uuid.uuid4()))
 
     # A client key reused for another request.
     keyed = m.VPRRequest.from_dict({**vpr_body, "application_id": "app-keyed"})
@@ -264,7 +266,8 @@ def test_generated_client_drives_the_whole_flow(
     driver("vpr.vpr_status_retrieve", 404, "Error", job_id=unknown)
     for stored in VPRArtifact.objects.all():
         storage.result_delete(stored.result_key)
-    gone = driver("vpr.vpr_status_retrieve", 410, "Error", job_id=job_id)
+    driver("vpr.vpr_status_retrieve", 200, "JobStatusOutput", job_id=job_id)  # a poll: no check
+    gone = driver("vpr.vpr_result_retrieve", 410, "Error", job_id=job_id)  # the download checks
     assert gone.parsed.message == "Please regenerate the VPR"
     driver(
         "applications.applications_vpr_retrieve",

@@ -1,141 +1,82 @@
-"""S3 result links: signed by botocore's SigV4 query signer on an endpoint resolved once.
+"""GET /api/vpr/<job_id>/result on S3: a 302 to a presigned GET made by django-storages.
 
-The links must be exactly what boto3's `generate_presigned_url` would give for the same
-instant, for every way the bucket can be addressed. Presigning makes no request, so most of
-these need no S3 endpoint; the last one downloads through a link from moto's server.
+The status body only names this stable URL; the presigned one is made, after a HEAD, when the
+owner downloads. Against moto's S3 server over HTTP.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from storages.backends.s3 import S3Storage
 
-from vpr_jobs import storage
+from vpr_jobs.models import Job
+from vpr_jobs.tasks import process_vpr_job
 
-NOW = dt.datetime(2026, 11, 30, 12, 0, 7)
-
-
-@pytest.fixture
-def frozen_signing_clock(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
-    """Both signers read botocore.auth's clock: stop it so their outputs are comparable."""
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *a, **k: NOW)
-    return NOW
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+def s3_job_id(s3_results: str, submit: Any) -> str:
+    job_id = submit().json()["job_id"]
+    assert process_vpr_job(job_id) == "completed"
+    return job_id
 
 
-def _storage(**options: Any) -> storage.ResultsS3Storage:
-    return storage.ResultsS3Storage(
-        bucket_name="careervp-vpr-results-prod",
-        signature_version="s3v4",
-        querystring_expire=3600,
-        **options,
-    )
+def test_download_redirects_to_a_fresh_presigned_url_that_serves_the_report(
+    api: Any, s3_job_id: str, s3_results: str, settings: Any
+):
+    response = api.get(f"/api/vpr/{s3_job_id}/result")
+
+    assert response.status_code == 302
+    assert response["Cache-Control"] == "private, no-store"
+    location = response["Location"]
+    assert urlparse(location).path == f"/{s3_results}/{Job.objects.get(pk=s3_job_id).result_key}"
+    query = parse_qs(urlparse(location).query)
+    assert query["X-Amz-Expires"] == [str(settings.VPR_RESULT_URL_TTL_SECONDS)]
+    with urllib.request.urlopen(location) as download:
+        assert b'"job_id": "' + s3_job_id.encode() in download.read()
+        assert download.headers["Cache-Control"] == "private, no-store"  # stored on the object
 
 
-BUCKET_ADDRESSING = {
-    "aws us-east-1, virtual host": {"region_name": "us-east-1"},
-    "aws eu-west-1, virtual host": {"region_name": "eu-west-1"},
-    "aws eu-west-1, path style": {"region_name": "eu-west-1", "addressing_style": "path"},
-    "aws eu-west-1, virtual style asked": {
-        "region_name": "eu-west-1",
-        "addressing_style": "virtual",
-    },
-    "s3-compatible endpoint": {"region_name": "us-east-1", "endpoint_url": "http://10.0.0.9:9000"},
-}
-
-
-@pytest.mark.usefixtures("credentials")
-@pytest.mark.parametrize("options", BUCKET_ADDRESSING.values(), ids=BUCKET_ADDRESSING.keys())
 @pytest.mark.parametrize(
-    "key", ["results/7f9c2b1e-3d4a-4c8e-9b0f-1a2b3c4d5e6f.json", "results/a b+c~d%e/ü.json"]
+    ("fmt", "content_type"),
+    [("html", "text/html; charset=utf-8"), ("md", "text/markdown; charset=utf-8")],
 )
-def test_link_is_the_one_boto3_would_presign(
-    options: dict, key: str, frozen_signing_clock: dt.datetime
+def test_a_rendered_download_on_s3_is_the_page_not_a_redirect(
+    api: Any, s3_job_id: str, fmt: str, content_type: str
 ):
-    results = _storage(**options)
+    response = api.get(f"/api/vpr/{s3_job_id}/result", {"format": fmt})
 
-    ours = results.url(key)
-
-    assert ours == S3Storage.url(results, key)
-    assert results.url(key, expire=60) == S3Storage.url(results, key, expire=60)
-    query = parse_qs(urlparse(ours).query)
-    assert query["X-Amz-Date"] == ["20261130T120007Z"]
-    assert query["X-Amz-Expires"] == ["3600"]
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Cache-Control"] == "private, no-store"
+    assert "Location" not in response
+    assert "Value Proposition Report" in response.content.decode()
 
 
-@pytest.mark.usefixtures("credentials")
-def test_temporary_credentials_carry_their_session_token(
-    monkeypatch: pytest.MonkeyPatch, frozen_signing_clock: dt.datetime
+def test_status_poll_on_s3_names_the_stable_url(api: Any, s3_job_id: str):
+    body = api.get(f"/api/vpr/status/{s3_job_id}").json()
+
+    assert body["result_url"] == f"http://testserver/api/vpr/{s3_job_id}/result"
+
+
+def test_object_gone_from_s3_is_410_not_a_redirect(api: Any, s3_job_id: str):
+    storages["vpr_results"].delete(Job.objects.get(pk=s3_job_id).result_key)
+
+    response = api.get(f"/api/vpr/{s3_job_id}/result")
+
+    assert response.status_code == 410
+    assert response.json()["error"] == "Result expired or deleted"
+
+
+def test_another_users_download_is_404_without_a_link(
+    s3_job_id: str, make_user: Any, client_for: Any
 ):
-    """An instance role's credentials (Elastic Beanstalk) come with a session token."""
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "FQoGZXIvYXdzEXAMPLETOKEN")
-    results = _storage(region_name="eu-west-1")
+    response = client_for(make_user("mallory")).get(f"/api/vpr/{s3_job_id}/result")
 
-    ours = results.url("results/x.json")
-
-    assert ours == S3Storage.url(results, "results/x.json")
-    assert parse_qs(urlparse(ours).query)["X-Amz-Security-Token"] == ["FQoGZXIvYXdzEXAMPLETOKEN"]
-
-
-@pytest.mark.usefixtures("credentials")
-def test_other_link_kinds_go_through_django_storages(frozen_signing_clock: dt.datetime):
-    results = _storage(region_name="eu-west-1")
-
-    download = results.url("results/x.json", parameters={"ResponseContentDisposition": "a"})
-
-    assert download == S3Storage.url(
-        results, "results/x.json", parameters={"ResponseContentDisposition": "a"}
-    )
-    assert "response-content-disposition=a" in download
-
-
-@pytest.mark.django_db
-def test_a_link_downloads_the_object_from_an_s3_endpoint(s3_results: str):
-    storages["vpr_results"].save("results/linked.json", ContentFile(b'{"ok": true}'))
-
-    link = storage.result_link(key="results/linked.json", user_id=1)
-
-    with urllib.request.urlopen(link.url) as response:
-        assert response.read() == b'{"ok": true}'
-        assert response.headers["Cache-Control"] == "private, no-store"
-
-
-@pytest.mark.django_db
-def test_polls_on_many_threads_share_one_client(s3_results: str, monkeypatch: pytest.MonkeyPatch):
-    """gunicorn serves polls on several threads; none of them builds its own boto3 session
-    and resource (django-storages' per-thread `connection`) to check, read or sign."""
-    results = storages["vpr_results"]
-    results.save("results/shared.json", ContentFile(b"{}"))
-    results.url("results/shared.json")  # the process's client and credentials, made once
-    sessions: list[object] = []
-    original = results._create_session
-    monkeypatch.setattr(results, "_create_session", lambda: sessions.append(1) or original())
-
-    def poll(_: int) -> bool:
-        return (
-            results.exists("results/shared.json")
-            and storage.result_read("results/shared.json") == b"{}"
-            and "X-Amz-Signature" in results.url("results/shared.json")
-            and not results.exists("results/missing.json")
-        )
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert all(pool.map(poll, range(8)))
-    assert sessions == []
+    assert response.status_code == 404
+    assert "Location" not in response

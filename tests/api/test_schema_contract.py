@@ -76,7 +76,7 @@ def test_report_document_and_fvs_are_typed(schema: dict):
     document = {"$ref": "#/components/schemas/VPRDocument"}
 
     assert components["ArtifactOutput"]["properties"]["document"] == document
-    download = schema["paths"]["/api/results/{token}"]["get"]["responses"]["200"]
+    download = schema["paths"]["/api/vpr/{job_id}/result"]["get"]["responses"]["200"]
     assert download["content"]["application/json"]["schema"] == document
     assert "evidence_matrix" in components["VPRDocument"]["properties"]
     fvs = components["JobStatusOutput"]["properties"]["fvs"]
@@ -185,7 +185,8 @@ def test_every_status_provoked_is_documented_for_its_operation(
         api.post(f"/api/vpr/{nobody}/cancel"),
         api.get("/api/applications/app-ld-0001/vpr"),  # 404 before any report
         api.get("/api/applications/app-ld-0001/vpr", {"version": "0"}),
-        api.get("/api/results/not-a-token"),
+        api.get(f"/api/vpr/{nobody}/result"),  # 404
+        api.get(f"/api/vpr/{job_id}/result"),  # 404: not completed yet
     ]
     process_vpr_job(job_id)
     status = api.get(f"/api/vpr/status/{job_id}")
@@ -194,11 +195,12 @@ def test_every_status_provoked_is_documented_for_its_operation(
         status,
         artifact,
         api.get(status.json()["result_url"]),
+        api.get(f"/api/vpr/status/{job_id}", HTTP_IF_NONE_MATCH=status["ETag"]),  # 304
         api.post(f"/api/vpr/{job_id}/cancel"),  # 409 finished
     ]
     for stored in VPRArtifact.objects.all():  # the object expired or was deleted: 410
         storage.result_delete(stored.result_key)
-    gone = api.get(f"/api/vpr/status/{job_id}")
+    gone = api.get(f"/api/vpr/{job_id}/result")
     seen += [gone, api.get("/api/applications/app-ld-0001/vpr")]
     other = submit({**vpr_body, "application_id": "app-cancel"})
     seen += [api.post(f"/api/vpr/{other.json()['job_id']}/cancel")]  # 200 CANCELLED
@@ -219,20 +221,34 @@ def test_every_status_provoked_is_documented_for_its_operation(
         ("GET /api/cv", 406),
     } <= observed
     assert {("POST /api/vpr", code) for code in (200, 202, 400, 403, 409, 422, 429)} <= observed
-    assert {("GET /api/vpr/status/{job_id}", code) for code in (200, 202, 404, 410, 429)} <= (
+    assert {("GET /api/vpr/status/{job_id}", code) for code in (200, 202, 304, 404, 429)} <= (
         observed
     )
     assert {("POST /api/vpr/{job_id}/cancel", code) for code in (200, 404, 409)} <= observed
     assert {
         ("GET /api/applications/{application_id}/vpr", code) for code in (200, 400, 404, 410)
     } <= observed
-    assert {("GET /api/results/{token}", code) for code in (200, 404)} <= observed
+    assert {("GET /api/vpr/{job_id}/result", code) for code in (200, 404, 410)} <= observed
     assert {("GET /api/vpr", code) for code in (200, 400, 404)} <= observed
     conflict = next(
         r for r in seen if r.status_code == 409 and r.request["PATH_INFO"] == "/api/vpr"
     )
     assert conflict.json()["job_id"] == job_id
     assert gone.status_code == 410 and gone.json()["message"] == "Please regenerate the VPR"
+
+
+def test_the_download_redirect_on_s3_is_documented(
+    api: APIClient, submit: Any, schema: dict, s3_results: str
+):
+    """The 302 (presigned S3 URL) is the download's answer only on S3: provoked there."""
+    job_id = submit().json()["job_id"]
+    process_vpr_job(job_id)
+
+    response = api.get(f"/api/vpr/{job_id}/result")
+
+    assert response.status_code == 302
+    assert_documented(schema, response)
+    assert "302" in schema["paths"]["/api/vpr/{job_id}/result"]["get"]["responses"]
 
 
 def test_options_and_405_advertise_only_the_documented_methods(api: APIClient, schema: dict):

@@ -1,21 +1,18 @@
-"""GET /api/vpr/status/<id>, the signed result link, listing, cancel, artifacts, CV."""
+"""GET /api/vpr/status/<id>, GET /api/vpr/<id>/result, listing, cancel, artifacts, CV."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from django.core import signing
 from django.core.files.storage import storages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from vpr_jobs import selectors, storage
+from vpr_jobs import storage
 from vpr_jobs.models import Job, JobErrorCode, JobStatus
 from vpr_jobs.tasks import process_vpr_job
 
@@ -63,7 +60,7 @@ def test_processing_job_is_202_with_started_at(api: Any, job_id: str):
     assert response.json()["started_at"]
 
 
-def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_id: str):
+def test_completed_job_is_200_with_the_stable_result_url(api: Any, completed_job_id: str):
     response = api.get(f"/api/vpr/status/{completed_job_id}")
 
     assert response.status_code == 200
@@ -72,7 +69,9 @@ def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_
     assert body["vpr_version"] == 1
     assert body["word_count"] > 50
     assert body["token_usage"] == {}
-    assert body["completed_at"] and body["result_expires_at"]
+    assert body["completed_at"]
+    assert body["result_url"] == f"http://testserver/api/vpr/{completed_job_id}/result"
+    assert "result_expires_at" not in body
     download = api.get(_path(body["result_url"]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/json"
@@ -87,7 +86,7 @@ def test_completed_job_is_200_with_a_working_result_url(api: Any, completed_job_
 def test_a_poll_reads_the_job_in_one_statement_without_its_request_body(
     api: Any, completed_job_id: str
 ):
-    api.get(f"/api/vpr/status/{completed_job_id}")  # the result check remembered
+    api.get(f"/api/vpr/status/{completed_job_id}")  # warm-up
 
     with CaptureQueriesContext(connection) as queries:
         response = api.get(f"/api/vpr/status/{completed_job_id}")
@@ -98,77 +97,80 @@ def test_a_poll_reads_the_job_in_one_statement_without_its_request_body(
     assert "knox_authtoken" in token_lookup  # tokens are never cached (test_auth.py)
     assert len(job_reads) == 1  # no deferred column fetched afterwards
     assert "input_data" not in job_reads[0]
-
-
-@pytest.mark.parametrize("finished", [False, True], ids=["pending", "completed"])
-def test_the_precompiled_read_gives_what_the_orm_gives(job_id: str, user: Any, finished: bool):
-    if finished:
-        process_vpr_job(job_id)
-
-    job = selectors.job_get_for_user(user=user, job_id=job_id)
-
-    orm = Job.objects.get(pk=job_id, user=user)
-    assert job is not None
-    assert {f: getattr(job, f) for f in selectors.STATUS_FIELDS} == {
-        f: getattr(orm, f) for f in selectors.STATUS_FIELDS
-    }
-    assert "input_data" in job.get_deferred_fields()
+    assert "ORDER BY" not in job_reads[0]  # a primary-key lookup
 
 
 def test_result_url_is_owner_only(api: Any, completed_job_id: str, make_user: Any, client_for: Any):
     url = api.get(f"/api/vpr/status/{completed_job_id}").json()["result_url"]
 
-    assert client_for(make_user("mallory")).get(_path(url)).status_code == 404
-    assert api.get(_path(url)[:-3] + "xyz").status_code == 404  # tampered
+    response = client_for(make_user("mallory")).get(_path(url))
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Job not found.", "error_code": "NOT_FOUND"}
 
 
-def test_result_url_expires(api: Any, completed_job_id: str, settings: Any, monkeypatch: Any):
-    url = api.get(f"/api/vpr/status/{completed_job_id}").json()["result_url"]
-    later = time.time() + settings.VPR_RESULT_URL_TTL_SECONDS + 5
-    # Only the signing module's clock moves forward.
-    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
-
-    assert api.get(_path(url)).status_code == 404
+@pytest.mark.parametrize("bad_id", [str(uuid.uuid4()), "not-a-uuid"])
+def test_result_of_an_unknown_job_is_404(api: Any, bad_id: str):
+    assert api.get(f"/api/vpr/{bad_id}/result").status_code == 404
 
 
-def test_result_gone_is_410(api: Any, completed_job_id: str):
-    storage.result_delete(_stored_key(completed_job_id))
+def test_result_of_a_job_still_pending_is_404(api: Any, job_id: str):
+    response = api.get(f"/api/vpr/{job_id}/result")
 
-    response = api.get(f"/api/vpr/status/{completed_job_id}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "The job has no result."
+
+
+def test_result_gone_is_410_at_the_download(api: Any, completed_job_id: str):
+    assert api.get(f"/api/vpr/{completed_job_id}/result").status_code == 200
+    # Gone behind the app's back (an S3 lifecycle rule): the next download says so at once.
+    storages["vpr_results"].delete(_stored_key(completed_job_id))
+
+    response = api.get(f"/api/vpr/{completed_job_id}/result")
 
     assert response.status_code == 410
     assert response.json()["error"] == "Result expired or deleted"
     assert response.json()["message"] == "Please regenerate the VPR"
 
 
-def test_existence_check_is_reused_for_a_while(
-    api: Any, completed_job_id: str, settings: Any, move_cache_clock: Any
-):
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
-    # Gone behind the app's back (an S3 lifecycle rule): polls trust the last HEAD a while...
-    storages["vpr_results"].delete(_stored_key(completed_job_id))
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
-
-    # ...and no longer than VPR_RESULT_CHECK_CACHE_SECONDS.
-    move_cache_clock(settings.VPR_RESULT_CHECK_CACHE_SECONDS + 1)
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
-
-
-def test_result_deleted_by_the_app_is_410_at_once(api: Any, completed_job_id: str):
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
+def test_a_poll_neither_signs_nor_checks_the_stored_object(api: Any, completed_job_id: str):
+    """The status body is the row: the object is checked when it is downloaded."""
     storage.result_delete(_stored_key(completed_job_id))
 
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
+    response = api.get(f"/api/vpr/status/{completed_job_id}")
+
+    assert response.status_code == 200
+    assert response.json()["result_url"].endswith(f"/api/vpr/{completed_job_id}/result")
 
 
-def test_existence_check_on_every_poll_when_reuse_is_off(
-    api: Any, completed_job_id: str, settings: Any
+# --------------------------------------------------------------------------- ETag
+
+
+def test_repeated_polls_carry_the_same_etag_and_if_none_match_is_304(
+    api: Any, completed_job_id: str
 ):
-    settings.VPR_RESULT_CHECK_CACHE_SECONDS = 0
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200
-    storages["vpr_results"].delete(_stored_key(completed_job_id))
+    first = api.get(f"/api/vpr/status/{completed_job_id}")
+    second = api.get(f"/api/vpr/status/{completed_job_id}")
 
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 410
+    assert first["ETag"] and first["ETag"] == second["ETag"]
+    not_modified = api.get(f"/api/vpr/status/{completed_job_id}", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+
+
+def test_a_pending_poll_is_304_until_the_job_changes(api: Any, job_id: str):
+    pending = api.get(f"/api/vpr/status/{job_id}")
+    assert pending.status_code == 202
+    etag = pending["ETag"]
+    assert api.get(f"/api/vpr/status/{job_id}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    process_vpr_job(job_id)
+    changed = api.get(f"/api/vpr/status/{job_id}", HTTP_IF_NONE_MATCH=etag)
+
+    assert changed.status_code == 200
+    assert changed.json()["status"] == "COMPLETED"
+    assert changed["ETag"] != etag
 
 
 def test_failed_job_is_200_with_the_codes_sentence_not_the_recorded_detail(api: Any, job_id: str):
@@ -305,13 +307,13 @@ def test_application_vpr_latest_and_by_version(
     assert first.json()["job_id"] == completed_job_id
     assert first.json()["document"]["version"] == 1
     assert latest["Cache-Control"] == first["Cache-Control"] == "private, no-store"
-    assert api.get(_path(latest.json()["result_url"])).status_code == 200
+    assert latest.json()["result_url"] == f"http://testserver/api/vpr/{second}/result"
+    assert api.get(_path(latest.json()["result_url"])).json()["version"] == 2
 
 
-def test_application_vpr_whose_result_is_gone_is_410_even_after_a_recent_check(
+def test_application_vpr_whose_result_is_gone_is_410(
     api: Any, vpr_body: dict, completed_job_id: str
 ):
-    assert api.get(f"/api/vpr/status/{completed_job_id}").status_code == 200  # check cached
     storages["vpr_results"].delete(_stored_key(completed_job_id))
 
     response = api.get(f"/api/applications/{vpr_body['application_id']}/vpr")

@@ -40,10 +40,14 @@ def test_success_stores_an_encrypted_s3_object_with_metadata_and_a_working_presi
         "application_id": "app-ld-0001",
     }
     status = api.get(f"/api/vpr/status/{job_id}").json()
-    assert status["result_url"].startswith(f"{aws.client('s3').meta.endpoint_url}/{s3_results}/")
-    assert "X-Amz-Signature" in status["result_url"]
-    assert "X-Amz-Expires=3600" in status["result_url"]
-    with urllib.request.urlopen(status["result_url"]) as response:
+    assert status["result_url"] == f"http://testserver/api/vpr/{job_id}/result"
+    redirect = api.get(f"/api/vpr/{job_id}/result")
+    assert redirect.status_code == 302
+    presigned = redirect["Location"]
+    assert presigned.startswith(f"{aws.client('s3').meta.endpoint_url}/{s3_results}/")
+    assert "X-Amz-Signature" in presigned
+    assert "X-Amz-Expires=3600" in presigned
+    with urllib.request.urlopen(presigned) as response:
         document = json.loads(response.read())
     assert document["job_id"] == job_id
     assert document["fvs"]["passed"] is True
@@ -60,7 +64,7 @@ def test_result_deleted_from_s3_is_410(
     assert api.get(application).json()["document"]["job_id"] == job_id  # one GetObject
     aws.client("s3").delete_object(Bucket=s3_results, Key=_job(job_id).result_key)
 
-    assert api.get(f"/api/vpr/status/{job_id}").status_code == 410
+    assert api.get(f"/api/vpr/{job_id}/result").status_code == 410  # a HEAD, not a redirect
     assert api.get(application).status_code == 410
 
 

@@ -9,7 +9,7 @@ import time
 
 from bench import context
 
-BENCHMARKS = ["submit", "status", "queue", "fvs", "memory", "cost", "scale", "events"]
+BENCHMARKS = ["submit", "status", "status_cpu", "queue", "fvs", "memory", "cost", "scale", "events"]
 
 
 def main() -> int:

@@ -237,8 +237,8 @@ def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
     if company is not None:
         roles = claim.roles_of(company)
         since = _SINCE_RE.search(claim.text[max(0, q.start - 24) : q.start])
-        if since and not any(year == r.start // 12 for r in roles):
-            starts = ", ".join(str(r.start // 12) for r in roles)
+        if since and not any(year == r.span.first_year for r in roles):
+            starts = ", ".join(str(r.span.first_year) for r in roles)
             out.violation(
                 "period",
                 tf.path,
@@ -246,8 +246,8 @@ def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
                 f"'since {q.text}' is not when the role at {company} began ({starts})",
             )
             return
-        if not any(year in r.years for r in roles):
-            periods = ", ".join(f"{r.start // 12}-{r.end // 12}" for r in roles)
+        if not any(year in r.span.calendar_years for r in roles):
+            periods = ", ".join(f"{r.span.first_year}-{r.span.last_year}" for r in roles)
             out.violation(
                 "period",
                 tf.path,
@@ -260,7 +260,7 @@ def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
         allowed = set().union(*(facts.items[i].years for i in claim.candidate_context))
         for role in facts.roles:
             if role.id in claim.candidate_context:
-                allowed |= set(role.years)
+                allowed |= set(role.span.calendar_years)
         allowed |= set().union(*(facts.items[i].years for i in claim.context))
         if year not in allowed and not claim.about_role(q.start):
             out.violation(
@@ -272,7 +272,7 @@ def _check_year(q: Quantity, claim: Claim, out: _Collector) -> None:
             )
         return
     candidate_years = set().union(*(claim.facts.items[i].years for i in src.candidate_ids))
-    candidate_years |= {y for r in claim.facts.roles for y in r.years}
+    candidate_years |= {y for r in claim.facts.roles for y in r.span.calendar_years}
     if year not in candidate_years and not claim.about_role(q.start):
         out.violation(
             "posting_figure",

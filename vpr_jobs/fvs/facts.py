@@ -17,12 +17,8 @@ from functools import lru_cache
 from vpr_jobs.catalogue import Catalogue, SourceItem
 from vpr_jobs.fvs import hebrew
 from vpr_jobs.fvs.names import _org_tokens
-from vpr_jobs.fvs.quantities import (
-    NumberMention,
-    _derived_numbers,
-    _months,
-    extract_numbers,
-)
+from vpr_jobs.fvs.quantities import NumberMention, _derived_numbers, extract_numbers
+from vpr_jobs.periods import Span, hull, role_span, today_index
 
 # Words too common to say what a sentence is about.
 # fmt: off
@@ -73,17 +69,12 @@ class ItemFacts:
 
 @dataclass(frozen=True)
 class Role:
-    """An experience entry: its id, employer, title and period in months (end inclusive)."""
+    """An experience entry: its id, employer, title and period (an open one lasts until today)."""
 
     id: str
     company: str
     title: str
-    start: int
-    end: int
-
-    @property
-    def years(self) -> range:
-        return range(self.start // 12, self.end // 12 + 1)
+    span: Span
 
 
 _RATIO_WORDS = {
@@ -146,7 +137,6 @@ class Facts:
 
 
 def build_facts(catalogue: Catalogue, today: date) -> Facts:
-    now = today.year * 12 + today.month - 1
     items: dict[str, ItemFacts] = {}
     roles: list[Role] = []
     for item in catalogue:
@@ -161,24 +151,28 @@ def build_facts(catalogue: Catalogue, today: date) -> Facts:
         facts.ratios = _ratios(text, mentions)
         if item.kind == "experience":
             data = item.data
-            start = _months(data["start_date"])
-            end = _months(data["end_date"]) if data.get("end_date") else now
-            roles.append(Role(item.id, data["company"], data["role"], start, max(end, start)))
-            facts.years |= {start // 12, max(end, start) // 12}
+            # A verifier must not call a true tenure false: an open role lasts until today.
+            span = role_span(
+                data["start_date"],
+                data.get("end_date"),
+                current=data.get("current", False),
+                today=today,
+                open_end="today",
+            )
+            roles.append(Role(item.id, data["company"], data["role"], span))
+            facts.years |= {span.first_year, span.last_year}
         items[item.id] = facts
-    return Facts(items, roles, now)
+    return Facts(items, roles, today_index(today))
 
 
 def spans_in_years(roles: list[Role]) -> list[float]:
     """Exact lengths in years of each role, each run of consecutive roles, and the career."""
-    ordered = sorted(roles, key=lambda r: r.start)
-    out = []
-    for i in range(len(ordered)):
-        for j in range(i, len(ordered)):
-            chunk = ordered[i : j + 1]
-            start, end = min(r.start for r in chunk), max(r.end for r in chunk)
-            out.append((end - start + 1) / 12)
-    return out
+    ordered = sorted(roles, key=lambda r: r.span.start)
+    return [
+        hull(r.span for r in ordered[i : j + 1]).years
+        for i in range(len(ordered))
+        for j in range(i, len(ordered))
+    ]
 
 
 def tenure_fits(claimed: float, spans: list[float], hedge: str, months: bool = False) -> bool:
@@ -229,17 +223,12 @@ def _employer_patterns(companies: tuple[str, ...]) -> tuple[tuple[re.Pattern[str
     return tuple(out)
 
 
-def months_now(today: date) -> int:
-    return today.year * 12 + today.month - 1
-
-
 __all__ = [
     "Facts",
     "ItemFacts",
     "Role",
     "build_facts",
     "employer_patterns",
-    "months_now",
     "spans_in_years",
     "tenure_fits",
     "topic_words",

@@ -19,6 +19,7 @@ from text_to_num import text2num
 
 from vpr_jobs.fvs import hebrew
 from vpr_jobs.fvs.text import _DIGIT_RE, _may_contain_folded, _Words
+from vpr_jobs.periods import hull, role_span
 from vpr_jobs.schemas import CV
 
 # --------------------------------------------------------------------------- numbers
@@ -249,24 +250,17 @@ def _derived_numbers(text: str, mentions: Sequence[NumberMention]) -> set[float]
     return out
 
 
-def _months(year_month: str) -> int:
-    year, month = year_month.split("-")
-    return int(year) * 12 + int(month) - 1
-
-
 def _durations(cv: CV, today: date) -> set[float]:
     """Tenures in whole years (floor and rounded: 3.8 years may be "3" or "4", 5.1 years is
-    never "6") and in months, per role and for the whole career."""
-    now = today.year * 12 + today.month - 1
-    spans: list[tuple[int, int]] = []
-    for exp in cv.experience:
-        end = _months(exp.end_date) if exp.end_date else now
-        spans.append((_months(exp.start_date), max(end, _months(exp.start_date))))
+    never "6") and in months, per role and for the whole career. An open role lasts until
+    today: a verifier must not call a true tenure false."""
+    spans = [
+        role_span(e.start_date, e.end_date, current=e.current, today=today, open_end="today")
+        for e in cv.experience
+    ]
     if spans:
-        spans.append((min(s for s, _ in spans), max(e for _, e in spans)))
+        spans.append(hull(spans))
     out: set[float] = set()
-    for start, end in spans:
-        months = end - start + 1
-        years = months / 12
-        out |= {_key(months), _key(math.floor(years)), _key(round(years))}
+    for span in spans:
+        out |= {_key(span.months), _key(math.floor(span.years)), _key(round(span.years))}
     return out

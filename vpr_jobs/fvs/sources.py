@@ -139,13 +139,9 @@ def _build_sources(
 
     _digest_items(src, gap_responses, today)
     assert src.facts is not None
-    for item_facts in src.facts.items.values():
+    for item_facts in src.facts.items.values():  # a role's first and last year among them
         src.numbers |= item_facts.values
         src.years |= item_facts.years
-    for exp in cv.experience:
-        src.years.add(int(exp.start_date[:4]))
-        if exp.end_date:
-            src.years.add(int(exp.end_date[:4]))
     if any(exp.current for exp in cv.experience):
         src.years.add(today.year)  # "2021-present" may be written as "since 2021 ... 2025".
     src.years |= {e.graduation_year for e in cv.education if e.graduation_year}

@@ -20,6 +20,7 @@ from vpr_jobs.generation.rules.text import (
     terms,
 )
 from vpr_jobs.generation.rules.writer import Writer
+from vpr_jobs.periods import month_index
 from vpr_jobs.schemas import CV, Certification, Education, EvidenceSource, Experience, GapResponse
 
 EVIDENCE_CLIP = 300
@@ -172,11 +173,6 @@ def education_text(edu: Education, write: Writer) -> str:
     )
     text = ", ".join(p for p in (head, plain(edu.institution)) if p)
     return f"{text} ({edu.graduation_year})" if edu.graduation_year else text
-
-
-def month_index(year_month: str) -> int:
-    year, month = year_month.split("-")
-    return int(year) * 12 + int(month) - 1
 
 
 def bm25_tokens(text: str) -> tuple[str, ...]:

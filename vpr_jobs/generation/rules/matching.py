@@ -39,7 +39,8 @@ from vpr_jobs.generation.rules.text import (
     terms,
 )
 from vpr_jobs.generation.rules.writer import Writer
-from vpr_jobs.generation.rules.years import months_covered, years_asked
+from vpr_jobs.generation.rules.years import years_asked
+from vpr_jobs.periods import months_covered, role_span
 from vpr_jobs.schemas import CV, Alignment, EvidenceRow, EvidenceSource, Experience, JobPosting
 
 STRONG_AT = 0.7
@@ -344,7 +345,13 @@ class Matcher:
                 roles.append((f"cv.exp.{i}", exp))
         if not roles:
             return None
-        months = months_covered([exp for _, exp in roles], self.today)
+        # A report must never claim more than the CV proves: an open role counts one month.
+        months = months_covered(
+            role_span(
+                e.start_date, e.end_date, current=e.current, today=self.today, open_end="start"
+            )
+            for _, e in roles
+        )
         if months >= years * 12:
             alignment: Alignment = "STRONG"
         elif months >= years * 12 * YEARS_MODERATE_SHARE:

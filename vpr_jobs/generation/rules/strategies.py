@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from vpr_jobs.generation.rules.evidence import Budget, Item, clip, month_index, opening, plain
+from vpr_jobs.generation.rules.evidence import Budget, Item, clip, opening, plain
 from vpr_jobs.generation.rules.matching import Match
 from vpr_jobs.generation.rules.retrieval import Retriever
 from vpr_jobs.generation.rules.scoring import Fit, latest_role
 from vpr_jobs.generation.rules.text import RELATED, keys
 from vpr_jobs.generation.rules.writer import Writer
+from vpr_jobs.periods import months_between
 from vpr_jobs.schemas import CV, CitedText, GapStrategy, JobPosting
 
 BREAK_MONTHS = 6  # a pause between roles a recruiter will ask about
@@ -168,7 +169,7 @@ class Strategist:
         for (before_id, before), (after_id, after) in pairwise(roles):
             if not before.end_date:
                 continue
-            pause = month_index(after.start_date) - month_index(before.end_date)
+            pause = months_between(before.end_date, after.start_date)
             if pause < BREAK_MONTHS:
                 continue
             ids = [f"cv.exp.{before_id}", f"cv.exp.{after_id}"]

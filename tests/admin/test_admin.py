@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from vpr_jobs.admin import EstimatedCountPaginator
+from vpr_jobs.admin.changelist import EstimatedCountPaginator
 from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
 from vpr_jobs.pii import mask_email, mask_personal_data, mask_phone
 from vpr_jobs.tasks import process_vpr_job
@@ -465,7 +465,7 @@ def test_actions_refuse_huge_selections(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks,
 ):
-    monkeypatch.setattr("vpr_jobs.admin.MAX_ACTION_JOBS", 1)
+    monkeypatch.setattr("vpr_jobs.admin.actions.MAX_ACTION_JOBS", 1)
     jobs = [make_job(), make_job(application_id="other-app")]
     _, sent = run_action(
         admin_client, "cancel_jobs", *jobs, capture=django_capture_on_commit_callbacks

@@ -11,9 +11,10 @@ characters become entities, Markdown syntax characters are backslash-escaped). V
 documents (plain-string differentiators, no citations, no rationale) render too.
 
 Cited text needs the sources, which a document names only by id: they are rebuilt from the
-job's own input (posting, gap answers) and the owner's CV. The CV can change after the report
-was written; then its lines are not shown as the cited text (ids still are), so a report
-never quotes a CV it was not written from.
+job's own input (posting, gap answers) and its CV snapshot (older jobs: the owner's CV, whose
+lines are not shown, ids still are, once it changed after the report was written), so a
+report never quotes a CV it was not written from. A cited line reads in the report's language
+(vpr_jobs/cited_lines.py); in a Hebrew report its names and dates are isolated for bidi.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pydantic import ValidationError
 from rest_framework.renderers import BaseRenderer
 
 from vpr_jobs.catalogue import Catalogue, build_catalogue
+from vpr_jobs.cited_lines import EMPTY, CitedLine, cited_line
 from vpr_jobs.models import Job, UserCV
 from vpr_jobs.schemas import CV, JobPosting, VPRDocument, VPRRequest
 
@@ -37,6 +39,7 @@ __all__ = [
     "MarkdownReportRenderer",
     "ReportPage",
     "md_escape",
+    "md_line",
     "render_html",
     "render_markdown",
     "report_page",
@@ -110,7 +113,11 @@ LABELS: dict[str, dict[str, str]] = {
 @dataclass(frozen=True)
 class Citation:
     id: str
-    text: str  # "" when the source is not available (an old CV, an unknown id)
+    line: CitedLine  # EMPTY when the source is not available (an old CV, an unknown id)
+
+    @property
+    def text(self) -> str:
+        return self.line.text
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ class ReportPage:
     document: VPRDocument
     sources: Catalogue | None = None
     cv_changed: bool = False
+    posting: JobPosting | None = None  # the job's: where its role line's location comes from
     labels: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -134,7 +142,11 @@ class ReportPage:
         for item_id in ids:
             item = self.sources.get(item_id) if self.sources else None
             hidden = item is not None and self.cv_changed and item.id.startswith("cv.")
-            out.append(Citation(item_id, "" if item is None or hidden else item.text))
+            if item is None or hidden:
+                out.append(Citation(item_id, EMPTY))
+            else:
+                line = cited_line(item, self.document.language, posting=self.posting)
+                out.append(Citation(item_id, line))
         return out
 
     def context(self) -> dict[str, Any]:
@@ -168,16 +180,16 @@ class ReportPage:
         }
 
 
-def _sources_for(job: Job | None) -> tuple[Catalogue | None, bool]:
-    """The catalogue the report was written from (the job's CV snapshot, its posting and
-    answers) and whether its CV lines must be withheld (an old job without a snapshot whose
-    owner changed the CV since)."""
+def _sources_for(job: Job | None) -> tuple[VPRRequest | None, Catalogue | None, bool]:
+    """The job's request, the catalogue the report was written from (the job's CV snapshot,
+    its posting and answers) and whether its CV lines must be withheld (an old job without a
+    snapshot whose owner changed the CV since)."""
     if job is None:
-        return None, False
+        return None, None, False
     try:
         request = VPRRequest.model_validate(job.input_data)
     except ValidationError:
-        return None, False
+        return None, None, False
     if job.cv_data is not None:
         # The CV as it was at submission (the job's snapshot): exactly what the report cites.
         try:
@@ -185,7 +197,8 @@ def _sources_for(job: Job | None) -> tuple[Catalogue | None, bool]:
         except ValidationError:
             snapshot = None
         if snapshot is not None:
-            return build_catalogue(snapshot, request.job_posting, request.gap_responses), False
+            catalogue = build_catalogue(snapshot, request.job_posting, request.gap_responses)
+            return request, catalogue, False
     # Jobs from before CV snapshots: the current CV, withheld once it changed after the report.
     user_cv = UserCV.objects.filter(user_id=job.user_id).only("data", "updated_at").first()
     cv: CV | None = None
@@ -197,7 +210,7 @@ def _sources_for(job: Job | None) -> tuple[Catalogue | None, bool]:
     changed = bool(user_cv and job.completed_at and user_cv.updated_at > job.completed_at)
     posting: JobPosting = request.job_posting
     catalogue = build_catalogue(cv or CV(full_name="-"), posting, request.gap_responses)
-    return catalogue, changed or cv is None
+    return request, catalogue, changed or cv is None
 
 
 def report_page(document: bytes | str | dict[str, Any], *, user_id: Any) -> ReportPage:
@@ -207,8 +220,9 @@ def report_page(document: bytes | str | dict[str, Any], *, user_id: Any) -> Repo
     else:
         parsed = VPRDocument.model_validate_json(document)
     job = Job.objects.filter(pk=parsed.job_id, user_id=user_id).first()
-    sources, cv_changed = _sources_for(job)
-    return ReportPage(document=parsed, sources=sources, cv_changed=cv_changed)
+    request, sources, cv_changed = _sources_for(job)
+    posting = request.job_posting if request else None
+    return ReportPage(document=parsed, sources=sources, cv_changed=cv_changed, posting=posting)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -221,18 +235,44 @@ def render_html(page: ReportPage) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~])")
+# Unicode isolates (UAX #9): Markdown has no <bdi>. Input text never holds these (vpr_jobs/text.py),
+# so every one in a rendered report is the renderer's, and they always come in balanced pairs.
+_ISOLATE = {"rtl": "\u2067", "ltr": "\u2066", "auto": "\u2068"}  # RLI, LRI, FSI
+_POP_ISOLATE = "\u2069"  # PDI
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _md_inline(text: Any) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def md_escape(text: Any) -> str:
     """Text safe in Markdown: `&` `<` `>` as HTML entities (no raw HTML reaches a Markdown
     viewer), syntax characters backslash-escaped, line breaks folded (tables stay tables)."""
-    escaped = html.escape(str(text), quote=False)
-    escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
-    return " ".join(escaped.split())
+    return _fold(_md_inline(text))
+
+
+def md_line(line: CitedLine) -> str:
+    """A cited line in Markdown. A line in the report's direction (Hebrew connecting words) is
+    isolated right to left as a whole, whatever direction a viewer gives the table cell, and
+    each name and date in it is isolated too, so bidi neither scrambles a date nor runs an
+    English name into its neighbours; a source's text shown as written is left as it is."""
+    if line.direction == "auto":
+        return md_escape(line.text)
+    parts = (
+        _ISOLATE[part.isolate] + _md_inline(part.text) + _POP_ISOLATE
+        if part.isolate
+        else _md_inline(part.text)
+        for part in line.parts
+    )
+    return _ISOLATE[line.direction] + _fold("".join(parts)) + _POP_ISOLATE
 
 
 def _md_citations(citations: list[Citation]) -> str:
-    return "; ".join(f"`{c.id}`" + (f" {md_escape(c.text)}" if c.text else "") for c in citations)
+    return "; ".join(f"`{c.id}`" + (f" {md_line(c.line)}" if c.text else "") for c in citations)
 
 
 def render_markdown(page: ReportPage) -> str:

@@ -7,6 +7,8 @@ the citations point at real catalogue lines; the rendered text is then read back
 from __future__ import annotations
 
 import copy
+import html as html_lib
+import re
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlparse
@@ -17,6 +19,7 @@ from django.utils import timezone
 from tests.support.sets import load_set
 from vpr_jobs import rendering, services
 from vpr_jobs.catalogue import build_catalogue
+from vpr_jobs.cited_lines import cited_line
 from vpr_jobs.generation.base import GenerationInput
 from vpr_jobs.generation.rules import RulesGenerator
 from vpr_jobs.models import Job, UserCV
@@ -81,6 +84,56 @@ class Page(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
 
+class CitedLines(HTMLParser):
+    """Every cited source line of the HTML (`<p class="cite">`): its id, its text as a reader
+    sees it (isolated names and dates included) and the direction it is laid out in."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.lines: list[tuple[str, str, str]] = []
+        self._part: str | None = None  # "id" in the <code>, "text" in the <span>
+        self._id = self._text = self._dir = ""
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p" and dict(attrs).get("class") == "cite":
+            self._id = self._text = self._dir = ""
+        elif tag == "code" and self._part is None:
+            self._part = "id"
+        elif tag == "span" and self._part is None:
+            self._part, self._dir = "text", dict(attrs).get("dir") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("code", "span"):
+            self._part = None
+        if tag == "p" and self._id:
+            self.lines.append((self._id, _squash(self._text), self._dir))
+            self._id = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._part == "id":
+            self._id += data
+        elif self._part == "text":
+            self._text += data
+
+
+_MD_CITATION = re.compile(r"(?<!\\)`([a-z0-9.]+)`")
+_MD_UNESCAPE = re.compile(r"\\(.)")
+ISOLATES = re.compile("[\u2066-\u2069]")
+
+
+def md_cited_lines(markdown: str) -> list[tuple[str, str]]:
+    """(id, text) of every citation of the Markdown: what follows `id` up to the next one or
+    the end of its line (with the `;`, `)` or `|` that closes it), unescaped, no isolates."""
+    out = []
+    for line in markdown.splitlines():
+        pieces = _MD_CITATION.split(line)[1:]
+        for item_id, text in zip(pieces[::2], pieces[1::2], strict=True):
+            plain = html_lib.unescape(_MD_UNESCAPE.sub(r"\1", ISOLATES.sub("", text)))
+            out.append((item_id, _squash(plain)))
+    return out
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -113,8 +166,12 @@ def test_html_shows_every_section_the_cited_sources_and_the_direction(
     catalogue = build_catalogue(source.cv, source.posting, source.gaps)
     cited = [i for row in doc.evidence_matrix for i in row.evidence_ids]
     assert cited, "the rules generator cites its evidence"
-    for item_id in cited:  # every cited line is shown with its source text
-        assert f"{item_id} {_squash(catalogue.get(item_id).text)}" in text
+    shown = {item_id: text for item_id, text, _ in CitedLines(response.content.decode()).lines}
+    for item_id in cited:  # every cited line is shown, in the report's language
+        line = cited_line(catalogue.get(item_id), doc.language, posting=source.posting)
+        assert shown[item_id] == _squash(line.text)
+        if doc.language == "en":
+            assert line.text == catalogue.get(item_id).text
 
 
 def test_markdown_shows_every_section_and_the_cited_sources(api: Any, submit: Any) -> None:

@@ -1,10 +1,11 @@
 """The HTML report as a browser lays it out: headless Chromium (Debian's `chromium`, which
-`.ci/run` installs when missing), in English and in Hebrew.
+`.ci/run` installs when missing), in English, in Hebrew, and in Hebrew from an English CV.
 
-Two looks per language: `--dump-dom` of a copy of the page with a probe script appended (the
+Two looks per report: `--dump-dom` of a copy of the page with a probe script appended (the
 served page has no script), which writes what the layout engine computed (body direction,
-where the title text and the table's first column sit, each section's height) into the DOM;
-and `--screenshot`, a PNG kept under var/screenshots/ for a person to look at.
+where the title text and the table's first column sit, each section's height, where the
+names and dates of each Hebrew cited line sit) into the DOM; and `--screenshot`, a PNG kept
+under var/screenshots/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import shutil
 import struct
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,25 @@ PROBE = """
       id: s.id, height: s.getBoundingClientRect().height,
       heading: s.querySelector("h2").textContent,
     })),
+    // Each cited line said in the report's words: how far its first part (a name, or words
+    // of the report) sits from its id, where the line starts, and where its dates sit (in the
+    // order the line says them).
+    cited: [...document.querySelectorAll(".cite span[dir=rtl]")].map(span => {
+      const id = span.parentNode.querySelector("code").getBoundingClientRect();
+      const range = document.createRange();
+      range.selectNode(span.firstChild);
+      const boxes = [...range.getClientRects()];
+      const beside = boxes.filter(r => r.top < id.bottom && r.bottom > id.top);
+      return {
+        text: span.textContent,
+        beside_id: beside.length > 0,  // on the id's line box (one box per bidi run)
+        gap_to_id: id.left - Math.max(...beside.map(r => r.right)),
+        dates: [...span.querySelectorAll("bdi[dir=ltr]")].map(d => {
+          const r = d.getBoundingClientRect();
+          return {text: d.textContent, left: r.left, top: r.top, boxes: d.getClientRects().length};
+        }),
+      };
+    }),
   };
   const pre = document.createElement("pre");
   pre.id = "probe";
@@ -92,8 +113,12 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(
-    ("set_name", "language", "direction"),
-    [("backend_senior_to_staff", "en", "ltr"), ("he_devops", "he", "rtl")],
+    ("set_name", "name", "direction"),
+    [
+        ("backend_senior_to_staff", "en", "ltr"),
+        ("he_devops", "he", "rtl"),
+        ("en_cv_he_posting", "he_en_cv", "rtl"),  # English names in Hebrew lines
+    ],
 )
 def test_chromium_lays_the_report_out_in_the_languages_direction_with_every_section(
     api: Any,
@@ -101,19 +126,19 @@ def test_chromium_lays_the_report_out_in_the_languages_direction_with_every_sect
     chromium: str,
     tmp_path: Path,
     set_name: str,
-    language: str,
+    name: str,
     direction: str,
 ) -> None:
     job = complete(api, submit, set_name)
     markup = api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
-    page = tmp_path / f"report_{language}.html"
+    page = tmp_path / f"report_{name}.html"
     page.write_text(markup, encoding="utf-8")
-    probed = tmp_path / f"probe_{language}.html"
+    probed = tmp_path / f"probe_{name}.html"
     probed.write_text(markup.replace("</body>", PROBE + "</body>"), encoding="utf-8")
 
     dom = run_chromium(chromium, tmp_path, "--dump-dom", probed.as_uri())
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / f"report_{language}.png"
+    shot = SCREENSHOTS / f"report_{name}.png"
     shot.unlink(missing_ok=True)
     run_chromium(
         chromium,
@@ -133,5 +158,23 @@ def test_chromium_lays_the_report_out_in_the_languages_direction_with_every_sect
         assert probe["first_column_left"] < probe["last_column_left"]
     assert [s["id"] for s in probe["sections"]] == SECTIONS
     assert all(s["height"] > 20 and s["heading"].strip() for s in probe["sections"])
+    assert_cited_lines_read_right_to_left(probe["cited"], hebrew=direction == "rtl")
     assert png_size(shot) == (WIDTH, HEIGHT)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def assert_cited_lines_read_right_to_left(cited: list[dict[str, Any]], *, hebrew: bool) -> None:
+    """A Hebrew cited line starts at the right, its first part just left of its id (a
+    left-to-right line would start at the far end); each date is one box (not broken or spread
+    by bidi) and a period's start sits right of its end, where a right-to-left reader meets it
+    first. An English report has no such line."""
+    if not hebrew:
+        assert cited == []
+        return
+    assert any(len(line["dates"]) >= 2 for line in cited), "a cited position with two dates"
+    for line in cited:
+        assert line["beside_id"] and 0 <= line["gap_to_id"] < 12, line["text"]  # a space
+        assert all(date["boxes"] == 1 for date in line["dates"]), line["text"]
+        for start, end in pairwise(line["dates"]):
+            if abs(start["top"] - end["top"]) < 1:  # on the same line box
+                assert start["left"] > end["left"], line["text"]

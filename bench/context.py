@@ -192,20 +192,14 @@ def purge_jobs_queue() -> None:
     """Empty the jobs queue: moto's SendMessage slows down linearly with the queue's length
     (about 10 ms at 50 messages, 46 ms at 2,000), unlike SQS; a benchmark round must not
     measure the mock's backlog."""
-    from django.conf import settings
-
+    from vpr_jobs import queue
     from vpr_jobs.integrations import aws
 
     # PurgeQueue is refused more than once a minute (moto enforces it too): drop the queue
     # and create it again under the same name (same URL, same redrive policy).
-    url = aws.sqs_queue_url(settings.VPR_JOBS_QUEUE_NAME)
+    url = aws.sqs_queue_url(queue.queue_topology().jobs_queue_name)
     aws.client("sqs").delete_queue(QueueUrl=url)
-    aws.sqs_ensure_queue_with_dlq(
-        queue_name=settings.VPR_JOBS_QUEUE_NAME,
-        dlq_name=settings.VPR_JOBS_DLQ_NAME,
-        visibility_timeout=settings.VPR_VISIBILITY_TIMEOUT_SECONDS,
-        max_receive_count=settings.VPR_SQS_MAX_RECEIVE_COUNT,
-    )
+    queue.ensure_queues()
 
 
 def sqs_send_floor(samples: int = 100) -> dict[str, float]:

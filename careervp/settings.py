@@ -216,6 +216,8 @@ AWS_S3_ENDPOINT_URL = _env("AWS_ENDPOINT_URL_S3") or _env("AWS_ENDPOINT_URL") or
 
 # --------------------------------------------------------------------------- queue
 
+# vpr_jobs/queue/topology.py turns these into the one description of the jobs queue and its
+# DLQ (what setup_aws_resources creates and .ebextensions/10_resources.config must match).
 VPR_JOBS_QUEUE_NAME = _env("VPR_JOBS_QUEUE_NAME", "careervp-vpr-jobs-queue-dev")
 VPR_JOBS_DLQ_NAME = _env("VPR_JOBS_DLQ_NAME", "careervp-vpr-jobs-dlq-dev")
 VPR_SQS_WAIT_SECONDS = _env_int("VPR_SQS_WAIT_SECONDS", 20)

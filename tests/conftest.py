@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -287,14 +288,10 @@ def sqs_queue(aws: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Itera
     from django_q.conf import Conf
 
     from vpr_jobs import queue
-    from vpr_jobs.integrations import aws as aws_integration
 
     visibility = 4
-    queue_url, dlq_url = aws_integration.sqs_ensure_queue_with_dlq(
-        queue_name=settings.VPR_JOBS_QUEUE_NAME,
-        dlq_name=settings.VPR_JOBS_DLQ_NAME,
-        visibility_timeout=visibility,
-        max_receive_count=settings.VPR_SQS_MAX_RECEIVE_COUNT,
+    queue_url, dlq_url = queue.ensure_queues(
+        dataclasses.replace(queue.queue_topology(), visibility_timeout_seconds=visibility)
     )
     sqs_conf = {"aws_region": "us-east-1", "receive_message_wait_time_seconds": 1}
     monkeypatch.setattr(Conf, "SQS", sqs_conf)

@@ -6,7 +6,6 @@ Clients are cached per process and honour the standard AWS environment (credenti
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
@@ -34,28 +33,14 @@ def sqs_queue_arn(url: str) -> str:
     return attributes["Attributes"]["QueueArn"]
 
 
-def sqs_ensure_queue_with_dlq(
-    *, queue_name: str, dlq_name: str, visibility_timeout: int, max_receive_count: int
-) -> tuple[str, str]:
-    """Create (or update) the jobs queue and its dead-letter queue with the redrive policy.
+def sqs_ensure_queue(name: str, *, attributes: dict[str, str]) -> str:
+    """Create the queue if missing and give it `attributes` (also when it exists); its URL.
 
-    django-q2 would create a missing queue itself, but without a DLQ: we never let it.
+    Set after creating: CreateQueue refuses an existing queue whose attributes differ.
     """
-    sqs = client("sqs")
-    dlq_url = sqs.create_queue(
-        QueueName=dlq_name, Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)}
-    )["QueueUrl"]
-    attributes = {
-        "VisibilityTimeout": str(visibility_timeout),
-        "ReceiveMessageWaitTimeSeconds": "20",
-        "MessageRetentionPeriod": str(4 * 3600),
-        "RedrivePolicy": json.dumps(
-            {"deadLetterTargetArn": sqs_queue_arn(dlq_url), "maxReceiveCount": max_receive_count}
-        ),
-    }
-    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
-    return queue_url, dlq_url
+    url = client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    client("sqs").set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url
 
 
 def s3_ensure_bucket(name: str) -> None:

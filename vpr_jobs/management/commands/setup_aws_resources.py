@@ -5,15 +5,17 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from vpr_jobs import queue
 from vpr_jobs.integrations import aws
 
 
 class Command(BaseCommand):
     help = (
         "Create the SQS jobs queue, its dead-letter queue (redrive after "
-        "VPR_SQS_MAX_RECEIVE_COUNT receives) and the results bucket, if missing. For local "
-        "development against moto (`make serve-aws`); in AWS the .ebextensions CloudFormation "
-        "resources own them. Safe to run again."
+        "VPR_SQS_MAX_RECEIVE_COUNT receives) and the results bucket, if missing, with the "
+        "attributes of vpr_jobs/queue/topology.py. For local development against moto "
+        "(`make serve-aws`); in AWS the .ebextensions CloudFormation resources own them. Safe "
+        "to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,12 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, no_bucket: bool, **options: Any) -> None:
-        queue_url, dlq_url = aws.sqs_ensure_queue_with_dlq(
-            queue_name=settings.VPR_JOBS_QUEUE_NAME,
-            dlq_name=settings.VPR_JOBS_DLQ_NAME,
-            visibility_timeout=settings.VPR_VISIBILITY_TIMEOUT_SECONDS,
-            max_receive_count=settings.VPR_SQS_MAX_RECEIVE_COUNT,
-        )
+        queue_url, dlq_url = queue.ensure_queues()
         self.stdout.write(f"queue      {queue_url}")
         self.stdout.write(f"dead-letter {dlq_url}")
         if not no_bucket:

@@ -33,10 +33,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
-from vpr_jobs import rendering, selectors, services, storage
+from vpr_jobs import rendering, selectors, storage
 from vpr_jobs.errors import JobNotCancellable, JobNotFound, ResultGone
 from vpr_jobs.models import Job, JobErrorCode, JobStatus, UserCV, VPRArtifact
 from vpr_jobs.pii import mask_personal_data
+from vpr_jobs.services import lifecycle, operations
 
 # Codes a job can end with: a fixed list, so the filter never runs SELECT DISTINCT error_code
 # over the whole table on every page load.
@@ -568,7 +569,7 @@ class JobAdmin(admin.ModelAdmin):
     )
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         def retry(job: Job) -> tuple[bool, str]:
-            result = services.job_retry(job_id=job.pk)
+            result = operations.job_retry(job_id=job.pk)
             return result.done, result.detail
 
         self._operate(request, queryset, verb="retried", operation=retry)
@@ -579,7 +580,7 @@ class JobAdmin(admin.ModelAdmin):
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         def cancel(job: Job) -> tuple[bool, str]:
             try:
-                cancelled = services.job_cancel(job_id=job.pk)
+                cancelled = lifecycle.job_cancel(job_id=job.pk)
             except (JobNotCancellable, JobNotFound) as exc:
                 return False, exc.message
             return True, f"cancelled ({cancelled.error_code})"
@@ -592,7 +593,7 @@ class JobAdmin(admin.ModelAdmin):
     )
     def reenqueue_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         def reenqueue(job: Job) -> tuple[bool, str]:
-            result = services.job_reenqueue(job_id=job.pk)
+            result = operations.job_reenqueue(job_id=job.pk)
             return result.done, result.detail
 
         self._operate(request, queryset, verb="re-enqueued", operation=reenqueue)

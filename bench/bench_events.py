@@ -5,7 +5,7 @@ and, for the poller, gunicorn with gunicorn.conf.py. Clients are asyncio connect
 process speaking HTTP/1.0 (so the stream is close-delimited, no chunk parsing).
 
 * delay: a stream follows a PROCESSING job; the job is completed here by the worker's own
-  `services.job_complete` (result file, artifact, COMPLETED, in one transaction); delay = from
+  `lifecycle.job_complete` (result file, artifact, COMPLETED, in one transaction); delay = from
   the COMMIT (an on-commit hook registered before the NOTIFY's) to the COMPLETED event parsed
   at the client. `DELAY_SAMPLES` jobs one after another with one stream open, then again
   while `IDLE_STREAMS` other streams are open in the same events process.
@@ -135,12 +135,12 @@ def complete(job: Any, document: Any) -> float:
     """The worker's completion; returns the monotonic time of its COMMIT."""
     from django.db import transaction
 
-    from vpr_jobs import services
+    from vpr_jobs.services import lifecycle
 
     committed: list[float] = []
     with transaction.atomic():
         transaction.on_commit(lambda: committed.append(time.monotonic()))  # before the NOTIFY
-        assert services.job_complete(job=job, document=document)
+        assert lifecycle.job_complete(job=job, document=document)
     return committed[0]
 
 
@@ -222,16 +222,16 @@ async def idle_streams(
 
 
 def live_through_lifecycle(job: Any, document: Any) -> float:
-    from vpr_jobs import services
+    from vpr_jobs.services import lifecycle
 
     claimed = None
     for step, seconds in LIFECYCLE:
         if step == "claim":
             time.sleep(seconds)
-            claimed = services.job_claim(job_id=job.pk)
+            claimed = lifecycle.job_claim(job_id=job.pk)
             assert claimed is not None
             continue
-        services.job_set_stage(job=claimed, stage=step)
+        lifecycle.job_set_stage(job=claimed, stage=step)
         time.sleep(seconds)
     return complete(claimed, document)
 

@@ -58,9 +58,9 @@ def tree_memory(root: int) -> dict[str, Any]:
 
 def measure(workers: int, endpoint: str, user: Any, services: servers.Services) -> dict:
     from tests.support.fake_anthropic import FakeAnthropic, ok, slow, vpr_content_from_rules
-    from vpr_jobs import services as app_services
     from vpr_jobs.models import Job, JobStatus
     from vpr_jobs.schemas import VPRRequest
+    from vpr_jobs.services import submission
 
     cv = context.load_fixture("cv_learning_development")
     body = context.load_fixture("vpr_request_learning_development")
@@ -82,7 +82,7 @@ def measure(workers: int, endpoint: str, user: Any, services: servers.Services) 
         ids = []
         for n in range(workers):
             request = VPRRequest.model_validate({**body, "application_id": f"mem{workers}-{n}"})
-            ids.append(str(app_services.job_submit(user=user, request=request).job.pk))
+            ids.append(str(submission.job_submit(user=user, request=request).job.pk))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             processing = Job.objects.filter(pk__in=ids, status=JobStatus.PROCESSING).count()

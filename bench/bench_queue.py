@@ -3,7 +3,7 @@
 For each broker (a child process each, since the broker is fixed at settings import):
 
 * pickup: with an idle cluster (2 workers), `PICKUP_JOBS` submits spaced `PICKUP_GAP` s
-  apart through `services.job_submit` (INSERT, COMMIT, on-commit send); pickup is
+  apart through `submission.job_submit` (INSERT, COMMIT, on-commit send); pickup is
   `started_at - created_at` (the claim's timestamp minus the submit's), and also from
   `enqueued_at` (after the send);
 * drain: `DRAIN_JOBS` jobs queued while the cluster is down, then the cluster starts;
@@ -36,12 +36,12 @@ TARGET_PICKUP_P50_MS, TARGET_OVERHEAD_MS = 100.0, 30.0
 
 
 def submit(user: Any, n: int, tag: str) -> str:
-    from vpr_jobs import services
     from vpr_jobs.schemas import VPRRequest
+    from vpr_jobs.services import submission
 
     body = context.load_fixture("vpr_request_learning_development")
     body["application_id"] = f"{tag}-{n}"
-    return str(services.job_submit(user=user, request=VPRRequest.model_validate(body)).job.pk)
+    return str(submission.job_submit(user=user, request=VPRRequest.model_validate(body)).job.pk)
 
 
 def wait_done(ids: list[str], timeout: float) -> bool:

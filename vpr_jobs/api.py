@@ -30,7 +30,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from vpr_jobs import long_poll, rendering, selectors, services, storage, tokens
+from vpr_jobs import long_poll, rendering, selectors, storage, tokens
 from vpr_jobs.api_errors import RequestValidationError, pydantic_field_errors
 from vpr_jobs.api_schema import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -46,6 +46,7 @@ from vpr_jobs.api_schema import (
 from vpr_jobs.errors import JobNotFound
 from vpr_jobs.models import Job, JobErrorCode, JobStage, JobStatus
 from vpr_jobs.schemas import APPLICATION_ID_PATTERN, CV, VPRDocument, VPRRequest
+from vpr_jobs.services import erasure, lifecycle, submission
 from vpr_jobs.streams import events_url
 from vpr_jobs.text import unprintable_reason
 
@@ -216,7 +217,7 @@ class CVView(APIView):
     @extend_schema(request=CV, responses={200: CV}, summary="Create or replace your CV")
     def put(self, request: Request) -> Response:
         cv = parse_body(CV, request.data)
-        user_cv = services.cv_put(user=request.user, cv=cv)
+        user_cv = submission.cv_put(user=request.user, cv=cv)
         return Response(user_cv.data)
 
     @extend_schema(
@@ -225,7 +226,7 @@ class CVView(APIView):
         summary="Erase your CV and everything made from it: jobs, reports, stored results",
     )
     def delete(self, request: Request) -> Response:
-        report = services.user_data_erase(user=request.user)
+        report = erasure.user_data_erase(user=request.user)
         return Response({"deleted": report.as_dict(account=False)})
 
 
@@ -243,7 +244,7 @@ class MeView(APIView):
         summary="Erase your account: CV, jobs, reports, stored results, API tokens, user",
     )
     def delete(self, request: Request) -> Response:
-        report = services.user_data_erase(user=request.user, delete_account=True)
+        report = erasure.user_data_erase(user=request.user, delete_account=True)
         return Response({"deleted": report.as_dict(account=True)})
 
 
@@ -369,7 +370,7 @@ class VPRJobViewSet(ViewSet):
             if reason:
                 raise RequestValidationError({IDEMPOTENCY_HEADER: [reason]})
         vpr_request = parse_body(VPRRequest, request.data)
-        outcome = services.job_submit(user=request.user, request=vpr_request, idempotency_key=key)
+        outcome = submission.job_submit(user=request.user, request=vpr_request, idempotency_key=key)
         job = outcome.job
         body = {
             "job_id": str(job.job_id),
@@ -472,7 +473,7 @@ class VPRJobViewSet(ViewSet):
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         if job is None:
             raise JobNotFound("Job not found.")
-        job = services.job_cancel(job_id=job.job_id, user=request.user)
+        job = lifecycle.job_cancel(job_id=job.job_id, user=request.user)
         return Response(job_status_payload(job, base_url=_base_url(request)))
 
 

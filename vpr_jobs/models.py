@@ -1,7 +1,8 @@
 """VPR jobs data model.
 
-Status changes never go through `save()`: `vpr_jobs.services` moves a job with conditional
-UPDATEs so a late or duplicate worker can never overwrite a CANCELLED or COMPLETED job.
+Status changes never go through `save()`: `vpr_jobs.services.lifecycle` moves a job with
+conditional UPDATEs so a late or duplicate worker can never overwrite a CANCELLED or COMPLETED
+job.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def lease_expired_q(now: datetime) -> Q:
 
 
 class JobQuerySet(models.QuerySet):
-    """The "stuck" predicates, shared by the sweeper, the retry service and the admin filter."""
+    """The "stuck" predicates (reads only), shared by the sweeper, the retry service and the
+    admin filter."""
 
     def never_sent(self, now: datetime) -> JobQuerySet:
         """PENDING with no send recorded, older than the grace (it may be between its commit
@@ -116,32 +118,6 @@ class JobQuerySet(models.QuerySet):
 
     def lease_expired(self, now: datetime) -> JobQuerySet:
         return self.filter(lease_expired_q(now))
-
-    def fail_exhausted(self, now: datetime) -> int:
-        """FAILED for those that already used every attempt; returns how many.
-
-        A claim refuses such a job, so left PENDING or PROCESSING it would only loop. One whose
-        lease expired on its final attempt ends `LEASE_EXPIRED` (no error was caught and retried:
-        the worker vanished, killed or past the timeout, every time); one left PENDING ends
-        `RETRIES_EXHAUSTED`.
-        """
-        used_up = self.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS)
-        final = {"status": JobStatus.FAILED, "completed_at": now, "updated_at": now}
-        expired = used_up.filter(lease_expired_q(now)).update(
-            error_code=JobErrorCode.LEASE_EXPIRED,
-            error=(
-                "The worker's lease expired on the final attempt "
-                f"({settings.VPR_MAX_ATTEMPTS} of {settings.VPR_MAX_ATTEMPTS}): the worker "
-                "was killed or ran past VPR_WORKER_TIMEOUT_SECONDS on every attempt."
-            ),
-            **final,
-        )
-        waiting = used_up.filter(status=JobStatus.PENDING).update(
-            error_code=JobErrorCode.RETRIES_EXHAUSTED,
-            error="The job was left waiting after every allowed attempt was used.",
-            **final,
-        )
-        return expired + waiting
 
     def stuck(self, now: datetime) -> JobQuerySet:
         return self.never_sent(now) | self.sent_but_unclaimed(now) | self.lease_expired(now)

@@ -22,11 +22,12 @@ from typing import Any
 from django.conf import settings
 from pydantic import ValidationError
 
-from vpr_jobs import fvs, services
+from vpr_jobs import fvs
 from vpr_jobs.generation import GenerationError, GenerationInput, get_generator
 from vpr_jobs.logs import job_logger
 from vpr_jobs.models import Job, JobErrorCode, JobStage
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
+from vpr_jobs.services import lifecycle
 
 
 class PermanentJobError(Exception):
@@ -133,7 +134,7 @@ def generate_verified(
 
 def process_vpr_job(job_id: str) -> str:
     log = job_logger(__name__, job_id)
-    job = services.job_claim(job_id=job_id)
+    job = lifecycle.job_claim(job_id=job_id)
     if job is None:
         if not Job.objects.filter(pk=job_id).exists():
             log.error("message for an unknown job: left for the dead-letter queue")
@@ -145,18 +146,18 @@ def process_vpr_job(job_id: str) -> str:
     try:
         data = _load_input(job)
         document = generate_verified(
-            data, log, spent, on_stage=lambda stage: services.job_set_stage(job=job, stage=stage)
+            data, log, spent, on_stage=lambda stage: lifecycle.job_set_stage(job=job, stage=stage)
         )
-        services.job_set_stage(job=job, stage=JobStage.STORING)
-        completed = services.job_complete(job=job, document=document, token_usage=spent)
+        lifecycle.job_set_stage(job=job, stage=JobStage.STORING)
+        completed = lifecycle.job_complete(job=job, document=document, token_usage=spent)
     except PermanentJobError as exc:
-        services.job_fail(
+        lifecycle.job_fail(
             job=job, error=str(exc), error_code=exc.code, token_usage=spent, **exc.record
         )
         return "failed"
     except GenerationError as exc:
         if exc.permanent:
-            services.job_fail(job=job, error=str(exc), error_code=exc.code, token_usage=spent)
+            lifecycle.job_fail(job=job, error=str(exc), error_code=exc.code, token_usage=spent)
             return "failed"
         _retry_or_give_up(job, f"{exc.code}: {exc}", spent)
     except Exception as exc:
@@ -168,7 +169,7 @@ def process_vpr_job(job_id: str) -> str:
 
 def _retry_or_give_up(job: Job, error: str, spent: dict[str, Any]) -> None:
     """Record the transient failure, then raise so the broker keeps (redelivers) the message."""
-    services.job_release_for_retry(job=job, error=error, token_usage=spent)
+    lifecycle.job_release_for_retry(job=job, error=error, token_usage=spent)
     if job.attempts >= settings.VPR_MAX_ATTEMPTS:
         job_logger(__name__, job.pk).error(
             "job failed: retries exhausted", extra={"attempts": job.attempts}
@@ -185,7 +186,7 @@ def sweep_jobs() -> dict[str, Any]:
     and a raising task's message would end in the dead-letter queue.
     """
     try:
-        return services.jobs_sweep().as_dict()
+        return lifecycle.jobs_sweep().as_dict()
     except Exception as exc:  # noqa: BLE001 (whatever it was, the next sweep tries again)
         job_logger(__name__, "-").exception("sweep failed")
         return {"error": f"{type(exc).__name__}: {exc}"}

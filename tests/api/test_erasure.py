@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 
-from vpr_jobs import services, storage
+from vpr_jobs import storage
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.services import erasure, lifecycle
 from vpr_jobs.tasks import _load_input, generate_verified, process_vpr_job
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,7 @@ def test_a_failure_midway_leaves_rows_to_retry_and_never_an_object_without_a_row
 
     monkeypatch.setattr(storage, "result_delete", flaky_delete)
     with pytest.raises(ConnectionError):
-        services.user_data_erase(user=user)
+        erasure.user_data_erase(user=user)
 
     rows = set(VPRArtifact.objects.filter(user=user).values_list("result_key", flat=True))
     assert Job.objects.filter(user=user).count() == 3 and len(rows) == 2
@@ -127,12 +128,12 @@ def test_a_job_completing_after_the_erasure_leaves_no_object(
     """A worker held the job (claimed) when the user erased their data; its completion comes
     after and must not leave a report on S3 with no row pointing at it."""
     job_id = submit().json()["job_id"]
-    claimed = services.job_claim(job_id=job_id)
+    claimed = lifecycle.job_claim(job_id=job_id)
     assert claimed is not None and claimed.status == JobStatus.PROCESSING
     document = generate_verified(_load_input(claimed), logging.getLogger(__name__), {})
 
     assert api.delete("/api/cv").json()["deleted"]["jobs"] == 1
-    completed = services.job_complete(job=claimed, document=document)
+    completed = lifecycle.job_complete(job=claimed, document=document)
 
     assert completed is False
     assert stored_keys(s3_results) == set()

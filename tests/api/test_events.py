@@ -19,8 +19,9 @@ from django.db import connection, connections, transaction
 from tests.conftest import issue_token
 from tests.reliability.support import LiveServer, database_url
 from tests.support.live import SSEStream, start_events_server
-from vpr_jobs import events, services
+from vpr_jobs import events
 from vpr_jobs.models import Job, JobStatus
+from vpr_jobs.services import lifecycle
 from vpr_jobs.tasks import process_vpr_job
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -112,7 +113,7 @@ def test_notification_arrives_without_waiting_for_a_heartbeat(
     job.attempts = 1
 
     changed_at = time.monotonic()
-    services.job_set_stage(job=job, stage="verifying")
+    lifecycle.job_set_stage(job=job, stage="verifying")
     event = stream.next()
     while event.comment is not None:
         event = stream.next()
@@ -255,11 +256,11 @@ def test_notify_leaves_after_commit_and_never_for_a_rollback(job_id: str):
         listener.execute(f"LISTEN {events.CHANNEL}")
         job = Job.objects.get(pk=job_id)
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.job_cancel(job_id=job.pk)
+            lifecycle.job_cancel(job_id=job.pk)
             raise RuntimeError("rolled back")
         assert list(listener.notifies(timeout=0.5)) == []
 
-        services.job_cancel(job_id=job.pk)
+        lifecycle.job_cancel(job_id=job.pk)
 
         received = list(listener.notifies(timeout=2, stop_after=1))
         assert [n.payload for n in received] == [job_id]

@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from tests.support.fake_anthropic import hallucinated, ok, vpr_content_from_rules
-from vpr_jobs import services
 from vpr_jobs.models import Job, JobStatus
 from vpr_jobs.schemas import CV, VPRRequest
+from vpr_jobs.services import lifecycle
 from vpr_jobs.tasks import process_vpr_job
 
 pytestmark = pytest.mark.django_db
@@ -111,14 +111,14 @@ def test_the_worker_records_each_stage_as_it_starts_it(
     fake_anthropic.script(ok(hallucinated(clean)), ok(clean))  # FVS makes it regenerate once
     job_id = submit().json()["job_id"]
     shown: list[str] = []
-    record_stage = services.job_set_stage
+    record_stage = lifecycle.job_set_stage
 
     def record_and_look(**kwargs: Any) -> bool:
         won = record_stage(**kwargs)
         shown.append(status_of(api, job_id)["stage"])
         return won
 
-    monkeypatch.setattr(services, "job_set_stage", record_and_look)
+    monkeypatch.setattr(lifecycle, "job_set_stage", record_and_look)
 
     assert process_vpr_job(job_id) == "completed"
 

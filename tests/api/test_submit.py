@@ -323,12 +323,12 @@ def test_a_lost_insert_race_whose_winner_is_gone_inserts_instead_of_a_500(
     """The window between a failed INSERT and the look that follows it, staged: the first
     look misses the in-flight job (as a concurrent submit's would), the INSERT then collides
     with it, and it is cancelled before the second look."""
-    from vpr_jobs import services
+    from vpr_jobs.services import submission
 
     blocker = submit().json()["job_id"]
     _set_status(blocker, JobStatus.CANCELLED)
     rival = submit().json()["job_id"]  # the in-flight job a concurrent submit inserted
-    real_lookup = services._existing_job
+    real_lookup = submission._existing_job
     looks: list[int] = []
 
     def racing_lookup(**lookup: Any) -> Any:
@@ -339,7 +339,7 @@ def test_a_lost_insert_race_whose_winner_is_gone_inserts_instead_of_a_500(
             _set_status(rival, JobStatus.CANCELLED)  # and gone before the second look
         return real_lookup(**lookup)
 
-    monkeypatch.setattr(services, "_existing_job", racing_lookup)
+    monkeypatch.setattr(submission, "_existing_job", racing_lookup)
 
     response = submit()
 
@@ -351,10 +351,10 @@ def test_a_lost_insert_race_whose_winner_is_gone_inserts_instead_of_a_500(
 def test_a_submit_that_keeps_losing_the_insert_race_is_a_409_not_a_500(
     submit: Any, monkeypatch: pytest.MonkeyPatch
 ):
-    from vpr_jobs import services
+    from vpr_jobs.services import submission
 
     rival = submit().json()["job_id"]
-    monkeypatch.setattr(services, "_existing_job", lambda **lookup: None)
+    monkeypatch.setattr(submission, "_existing_job", lambda **lookup: None)
 
     response = submit()
 

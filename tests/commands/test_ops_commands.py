@@ -15,9 +15,11 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ
 
 from tests.support.queues import sqs_depth
-from vpr_jobs import queue, services
+from vpr_jobs import queue
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, VPRArtifact
+from vpr_jobs.services import lifecycle, operations
+from vpr_jobs.services.operations import LetterAction
 from vpr_jobs.tasks import process_vpr_job, sweep_jobs
 
 
@@ -181,7 +183,7 @@ def test_sweep_stops_resending_at_its_time_budget_and_still_fails_expired_leases
         started_at=ago(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 5),
     )
 
-    report = services.jobs_sweep(budget_seconds=0)
+    report = lifecycle.jobs_sweep(budget_seconds=0)
 
     assert (report.resent, report.deferred, report.failed_exhausted) == (0, 2, 1)
     assert Job.objects.filter(enqueued_at__isnull=True).count() == 2  # next sweep's work
@@ -193,7 +195,7 @@ def test_the_scheduled_sweep_never_raises(monkeypatch: Any):
     def broken(**kwargs: Any) -> None:
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(services, "jobs_sweep", broken)
+    monkeypatch.setattr(lifecycle, "jobs_sweep", broken)
 
     assert sweep_jobs() == {"error": "DatabaseError: connection lost"}
 
@@ -277,7 +279,7 @@ def test_retry_refuses_a_failed_job_superseded_by_a_newer_one(submit: Any, vpr_b
         run("retry_jobs", "--job-id", str(older.pk))
 
     assert Job.objects.get(pk=older.pk).status == JobStatus.FAILED
-    result = services.job_retry(job_id=older.pk)
+    result = operations.job_retry(job_id=older.pk)
     assert not result.done
     assert "superseded by a newer job" in result.detail
     assert Job.objects.get(pk=newer.pk).vpr_version == 1
@@ -294,6 +296,26 @@ def test_retry_refused_when_another_job_of_the_application_is_in_flight(
         run("retry_jobs", "--job-id", str(failed.pk))
 
     assert Job.objects.get(pk=failed.pk).status == JobStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_retry_selects_stuck_jobs_oldest_first_by_age_and_limit(make_job: Any, settings: Any):
+    hung = make_job(
+        status=JobStatus.PROCESSING,
+        attempts=1,
+        started_at=ago(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 5),
+        created_at=ago(hours=2),
+    )
+    unsent = make_job(enqueued_at=None, created_at=ago(hours=1))
+    make_job()  # sent just now: not stuck
+    make_job(status=JobStatus.FAILED)  # failed, not stuck
+
+    oldest = operations.jobs_retry(stuck=True, limit=1, dry_run=True)
+    recent = operations.jobs_retry(stuck=True, since=ago(minutes=90))
+
+    assert [(job.job_id, job.result) for job in oldest.jobs] == [(str(hung.pk), None)]
+    assert [(job.job_id, job.result.done) for job in recent.jobs] == [(str(unsent.pk), True)]
+    assert Job.objects.get(pk=hung.pk).status == JobStatus.PROCESSING
 
 
 @pytest.mark.django_db
@@ -488,6 +510,80 @@ def test_requeue_dlq_does_not_revive_a_superseded_job(sqs_queue: dict, submit: A
     assert Job.objects.get(pk=older.pk).status == JobStatus.FAILED
     assert sqs_depth(sqs_queue["dlq_url"])[0] == 0
     assert _drain(sqs_queue["queue_url"]) == 0
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_decides_per_message_and_leaves_invalid_ones_as_a_problem(dead_letters: dict):
+    Job.objects.filter(pk=dead_letters["other"].pk).update(status=JobStatus.CANCELLED)
+
+    report = operations.dlq_requeue(limit=10)
+
+    actions = [letter.action for letter in report.letters]
+    by_job = {letter.label: letter.action for letter in report.letters}
+    assert by_job[str(dead_letters["failed"].pk)] == LetterAction.MOVED
+    assert by_job[str(dead_letters["other"].pk)] == LetterAction.STALE
+    assert by_job[str(dead_letters["gone"].pk)] == LetterAction.INVALID
+    assert actions.count(LetterAction.INVALID) == 2  # and the garbage body
+    assert report.counts == {
+        "moved": 1,
+        "skipped": 0,
+        "stale": 1,
+        "invalid": 2,
+        "purged": 0,
+        "errors": 0,
+        "refused": 0,
+    }
+    assert report.has_problems
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 2
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_exits_non_zero_while_invalid_messages_stay(dead_letters: dict):
+    summary = "moved 2, skipped 0, stale 0, invalid 2, purged 0, errors 0, refused 0"
+    with pytest.raises(CommandError, match=f"done with problems: {summary}"):
+        run("requeue_dlq")
+
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 2
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_dry_run_deletes_no_stale_or_invalid_message(dead_letters: dict):
+    Job.objects.filter(pk=dead_letters["other"].pk).update(status=JobStatus.COMPLETED)
+
+    report = operations.dlq_requeue(limit=10, purge_invalid=True, dry_run=True)
+
+    by_job = {letter.label: letter for letter in report.letters}
+    stale = by_job[str(dead_letters["other"].pk)]
+    assert stale.action == LetterAction.STALE
+    assert stale.detail.endswith("(stale: would delete)")
+    assert by_job[str(dead_letters["failed"].pk)].action == LetterAction.WOULD_MOVE
+    assert report.counts["invalid"] == 2 and report.counts["purged"] == 0
+    assert not report.has_problems
+    assert sqs_depth(dead_letters["dlq_url"])[0] == 4
+
+
+@pytest.mark.django_db
+def test_requeue_dlq_reports_a_failed_message_and_moves_the_others(
+    dead_letters: dict, monkeypatch: pytest.MonkeyPatch
+):
+    failing = str(dead_letters["failed"].pk)
+    real_move = queue.dlq_move_to_jobs_queue
+
+    def move(letter: queue.DeadLetter) -> None:
+        if letter.job_id == failing:
+            raise RuntimeError("SQS unavailable")
+        real_move(letter)
+
+    monkeypatch.setattr(queue, "dlq_move_to_jobs_queue", move)
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(CommandError, match=r"done with problems: moved 1, .* errors 1"):
+        call_command("requeue_dlq", "--purge-invalid", stdout=out, stderr=err)
+
+    assert f"{failing} age 0 min: ERROR RuntimeError: SQS unavailable" in err.getvalue()
+    assert "moved to the jobs queue" in out.getvalue()
+    assert _drain(dead_letters["queue_url"]) == 1
+    assert Job.objects.get(pk=dead_letters["other"].pk).status == JobStatus.PENDING
 
 
 @pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from vpr_jobs import services
 from vpr_jobs.schemas import VPRRequest
+from vpr_jobs.services import submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +51,7 @@ def test_jobs_that_may_still_run_get_the_users_cv_and_the_new_fingerprint(
 
     Job = new_apps.get_model("vpr_jobs", "Job")
     pending, failed, completed = (Job.objects.get(pk=jobs[s]) for s in jobs)
-    expected = services.request_fingerprint(request, cv_data=cv_data)
+    expected = submission.request_fingerprint(request, cv_data=cv_data)
     assert pending.cv_data == failed.cv_data == cv_data
     assert pending.request_fingerprint == failed.request_fingerprint == expected
     assert completed.cv_data is None  # finished: nothing left to run

@@ -16,10 +16,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from vpr_jobs import services
 from vpr_jobs.generation.rules import RulesGenerator
 from vpr_jobs.integrations import aws
 from vpr_jobs.models import Job, JobStatus, VPRArtifact
+from vpr_jobs.services import lifecycle
 from vpr_jobs.tasks import _load_input
 
 pytestmark = [
@@ -43,7 +43,7 @@ def _complete_together(stale: Job, winner: Job) -> dict[str, Any]:
     def finish(name: str, job: Job) -> None:
         try:
             start.wait()
-            outcome[name] = services.job_complete(job=job, document=documents[name])
+            outcome[name] = lifecycle.job_complete(job=job, document=documents[name])
         except Exception as exc:  # reported by the assertion below
             outcome[name] = exc
         finally:
@@ -66,9 +66,9 @@ def test_a_stale_worker_finishing_with_the_winner_never_costs_the_winners_object
     for round_number in range(ROUNDS):
         body = {**vpr_body, "application_id": f"race-{round_number}"}
         job_id = submit(body).json()["job_id"]
-        stale = services.job_claim(job_id=job_id)
+        stale = lifecycle.job_claim(job_id=job_id)
         Job.objects.filter(pk=job_id).update(started_at=timezone.now() - timedelta(days=1))
-        winner = services.job_claim(job_id=job_id)
+        winner = lifecycle.job_claim(job_id=job_id)
 
         outcome = _complete_together(stale, winner)
 

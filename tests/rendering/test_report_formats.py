@@ -17,13 +17,14 @@ import pytest
 from django.utils import timezone
 
 from tests.support.sets import load_set
-from vpr_jobs import rendering, services
+from vpr_jobs import rendering
 from vpr_jobs.catalogue import build_catalogue
 from vpr_jobs.cited_lines import cited_line
 from vpr_jobs.generation.base import GenerationInput
 from vpr_jobs.generation.rules import RulesGenerator
 from vpr_jobs.models import Job, UserCV
 from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
+from vpr_jobs.services import lifecycle
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +43,11 @@ def complete(api: Any, submit: Any, set_name: str, cv: dict | None = None) -> Jo
         "gap_responses": [gap.model_dump(mode="json") for gap in source.gaps],
     }
     job_id = submit(body, client=api).json()["job_id"]
-    job = services.job_claim(job_id=job_id)
+    job = lifecycle.job_claim(job_id=job_id)
     data = GenerationInput(
         job_id=job_id, cv=CV.model_validate(cv_body), request=VPRRequest.model_validate(body)
     )
-    assert services.job_complete(job=job, document=RulesGenerator().generate(data).document)
+    assert lifecycle.job_complete(job=job, document=RulesGenerator().generate(data).document)
     return Job.objects.get(pk=job_id)
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from vpr_jobs import services
 from vpr_jobs.generation import GenerationError, GenerationInput, GenerationResult
 from vpr_jobs.generation.rules import RulesGenerator
 from vpr_jobs.models import Job, JobStatus, UserCV, VPRArtifact
+from vpr_jobs.services import lifecycle, operations
 from vpr_jobs.tasks import RetriesExhaustedError, TransientJobError, process_vpr_job
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_duplicate_delivery_has_no_second_effect(job: Job):
 
 
 def test_cancelled_before_pickup_is_skipped(job: Job, user: Any):
-    services.job_cancel(user=user, job_id=job.pk)
+    lifecycle.job_cancel(user=user, job_id=job.pk)
 
     assert process_vpr_job(str(job.pk)) == "skipped"
 
@@ -91,7 +91,7 @@ def test_cancel_during_processing_wins_over_the_late_worker(
 ):
     use(
         monkeypatch,
-        ScriptedGenerator(before=lambda _: services.job_cancel(user=user, job_id=job.pk)),
+        ScriptedGenerator(before=lambda _: lifecycle.job_cancel(user=user, job_id=job.pk)),
     )
 
     assert process_vpr_job(str(job.pk)) == "discarded"
@@ -165,9 +165,9 @@ def test_last_transient_failure_exhausts_retries(
 
 
 def test_processing_job_is_reclaimed_only_after_its_lease_expires(job: Job, settings: Any):
-    claimed = services.job_claim(job_id=job.pk)
+    claimed = lifecycle.job_claim(job_id=job.pk)
     assert claimed is not None and claimed.attempts == 1
-    assert services.job_claim(job_id=job.pk) is None  # lease still held
+    assert lifecycle.job_claim(job_id=job.pk) is None  # lease still held
 
     expired = timezone.now() - timedelta(seconds=settings.VPR_WORKER_TIMEOUT_SECONDS + 1)
     Job.objects.filter(pk=job.pk).update(started_at=expired)
@@ -194,12 +194,12 @@ def test_lease_expired_on_the_last_attempt_fails_the_job(
 
 
 def test_a_worker_whose_job_was_reclaimed_cannot_write(job: Job):
-    stale = services.job_claim(job_id=job.pk)
+    stale = lifecycle.job_claim(job_id=job.pk)
     Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(days=1))
-    fresh = services.job_claim(job_id=job.pk)
+    fresh = lifecycle.job_claim(job_id=job.pk)
     assert fresh is not None
 
-    assert services.job_fail(job=stale, error="late", error_code="LATE") is False
+    assert lifecycle.job_fail(job=stale, error="late", error_code="LATE") is False
 
     assert Job.objects.get(pk=job.pk).status == JobStatus.PROCESSING
 
@@ -275,30 +275,30 @@ def _expire_lease(job_id: Any) -> None:
     Job.objects.filter(pk=job_id).update(started_at=timezone.now() - timedelta(days=1))
 
 
-@pytest.mark.parametrize("revive", [services.job_retry, services.job_reset_for_dlq_requeue])
+@pytest.mark.parametrize("revive", [operations.job_retry, operations.job_reset_for_dlq_requeue])
 def test_a_worker_from_before_an_operator_retry_cannot_touch_the_new_run(job: Job, revive: Any):
     """Retry and DLQ requeue reset `attempts` to 0, so the new run's claim has the same
     attempt number as the hung worker's: only the claim token tells them apart."""
-    hung = services.job_claim(job_id=job.pk)
-    services.job_fail(job=hung, error="stuck", error_code="RETRIES_EXHAUSTED")
+    hung = lifecycle.job_claim(job_id=job.pk)
+    lifecycle.job_fail(job=hung, error="stuck", error_code="RETRIES_EXHAUSTED")
     Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
     assert revive(job_id=job.pk).done
-    fresh = services.job_claim(job_id=job.pk)
+    fresh = lifecycle.job_claim(job_id=job.pk)
     assert fresh is not None and fresh.attempts == hung.attempts == 1
 
-    assert services.job_fail(job=hung, error="late", error_code="LATE") is False
+    assert lifecycle.job_fail(job=hung, error="late", error_code="LATE") is False
     document = RulesGenerator().generate(tasks_input(hung)).document
-    assert services.job_complete(job=hung, document=document) is False
+    assert lifecycle.job_complete(job=hung, document=document) is False
 
     assert Job.objects.get(pk=job.pk).status == JobStatus.PROCESSING
     assert not VPRArtifact.objects.exists()
-    assert services.job_complete(job=fresh, document=document) is True
+    assert lifecycle.job_complete(job=fresh, document=document) is True
 
 
 def test_every_claim_writes_a_new_token(job: Job):
-    first = services.job_claim(job_id=job.pk)
+    first = lifecycle.job_claim(job_id=job.pk)
     _expire_lease(job.pk)
-    second = services.job_claim(job_id=job.pk)
+    second = lifecycle.job_claim(job_id=job.pk)
 
     assert first.claim_token and second.claim_token
     assert first.claim_token != second.claim_token
@@ -319,15 +319,15 @@ def _document_for(job: Job, summary: str) -> Any:
 def test_a_late_worker_neither_overwrites_nor_deletes_the_winners_result(
     job: Job, _isolated_results: Path
 ):
-    stale = services.job_claim(job_id=job.pk)
+    stale = lifecycle.job_claim(job_id=job.pk)
     _expire_lease(job.pk)
-    winner = services.job_claim(job_id=job.pk)
-    assert services.job_complete(job=winner, document=_document_for(winner, "the winner"))
+    winner = lifecycle.job_claim(job_id=job.pk)
+    assert lifecycle.job_complete(job=winner, document=_document_for(winner, "the winner"))
     done = Job.objects.get(pk=job.pk)
     winners_file = _isolated_results / done.result_key
     winners_bytes = winners_file.read_bytes()
 
-    assert services.job_complete(job=stale, document=_document_for(stale, "the loser")) is False
+    assert lifecycle.job_complete(job=stale, document=_document_for(stale, "the loser")) is False
 
     assert winners_file.read_bytes() == winners_bytes
     assert json.loads(winners_bytes)["executive_summary"] == "the winner"
@@ -340,12 +340,12 @@ def test_a_late_worker_neither_overwrites_nor_deletes_the_winners_result(
 def test_a_late_worker_on_s3_leaves_the_winners_object(job: Job, s3_results: str):
     from vpr_jobs.integrations import aws
 
-    stale = services.job_claim(job_id=job.pk)
+    stale = lifecycle.job_claim(job_id=job.pk)
     _expire_lease(job.pk)
-    winner = services.job_claim(job_id=job.pk)
-    assert services.job_complete(job=winner, document=_document_for(winner, "the winner"))
+    winner = lifecycle.job_claim(job_id=job.pk)
+    assert lifecycle.job_complete(job=winner, document=_document_for(winner, "the winner"))
 
-    assert services.job_complete(job=stale, document=_document_for(stale, "the loser")) is False
+    assert lifecycle.job_complete(job=stale, document=_document_for(stale, "the loser")) is False
 
     key = Job.objects.get(pk=job.pk).result_key
     listing = aws.client("s3").list_objects_v2(Bucket=s3_results).get("Contents", [])

@@ -16,9 +16,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 
-from vpr_jobs import services
 from vpr_jobs.errors import JobNotCancellable, JobNotFound
 from vpr_jobs.models import Job
+from vpr_jobs.services import lifecycle, operations
 
 # One action touches at most this many jobs: "select all 1,000,000" must not loop for hours.
 MAX_ACTION_JOBS = 500
@@ -74,7 +74,7 @@ def _operate(
 )
 def retry_jobs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     def retry(job: Job) -> tuple[bool, str]:
-        result = services.job_retry(job_id=job.pk)
+        result = operations.job_retry(job_id=job.pk)
         return result.done, result.detail
 
     _operate(modeladmin, request, queryset, verb="retried", operation=retry)
@@ -84,7 +84,7 @@ def retry_jobs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
 def cancel_jobs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     def cancel(job: Job) -> tuple[bool, str]:
         try:
-            cancelled = services.job_cancel(job_id=job.pk)
+            cancelled = lifecycle.job_cancel(job_id=job.pk)
         except (JobNotCancellable, JobNotFound) as exc:
             return False, exc.message
         return True, f"cancelled ({cancelled.error_code})"
@@ -98,7 +98,7 @@ def cancel_jobs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Qu
 )
 def reenqueue_jobs(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     def reenqueue(job: Job) -> tuple[bool, str]:
-        result = services.job_reenqueue(job_id=job.pk)
+        result = operations.job_reenqueue(job_id=job.pk)
         return result.done, result.detail
 
     _operate(modeladmin, request, queryset, verb="re-enqueued", operation=reenqueue)

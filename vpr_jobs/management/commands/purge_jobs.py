@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vpr_jobs import services
+from vpr_jobs.services import operations
 
 
 class Command(BaseCommand):
@@ -26,10 +26,10 @@ class Command(BaseCommand):
         if days < 1 or batch_size < 1:
             raise CommandError("--days and --batch-size must be at least 1")
 
-        def progress(report: services.PurgeReport) -> None:
+        def progress(report: operations.PurgeReport) -> None:
             self.stdout.write(f"  … {report.jobs} jobs, {report.results} results deleted")
 
-        report = services.jobs_purge(
+        report = operations.jobs_purge(
             older_than=timedelta(days=days),
             batch_size=batch_size,
             dry_run=dry_run,

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from vpr_jobs import services
-from vpr_jobs.models import Job, JobStatus
+from vpr_jobs.models import JobStatus
+from vpr_jobs.services import operations
 
 
 def _moment(value: str) -> Any:
@@ -55,31 +55,24 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="List, change nothing.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        jobs = (
-            Job.objects.stuck(timezone.now())
-            if opts["stuck"]
-            else Job.objects.filter(status=opts["status"])
+        report = operations.jobs_retry(
+            status=opts["status"],
+            stuck=opts["stuck"],
+            error_codes=opts["error_code"],
+            since=_moment(opts["since"]) if opts["since"] else None,
+            job_ids=opts["job_id"],
+            limit=opts["limit"],
+            dry_run=opts["dry_run"],
         )
-        if opts["error_code"]:
-            jobs = jobs.filter(error_code__in=opts["error_code"])
-        if opts["since"]:
-            jobs = jobs.filter(created_at__gte=_moment(opts["since"]))
-        if opts["job_id"]:
-            jobs = jobs.filter(pk__in=opts["job_id"])
-        selected = list(jobs.order_by("created_at")[: opts["limit"]])
-        self.stdout.write(f"{len(selected)} job(s) selected")
-        failures = 0
-        for number, job in enumerate(selected, start=1):
-            line = f"[{number}/{len(selected)}] {job.job_id} {job.status} {job.error_code or '-'}"
-            if opts["dry_run"]:
-                self.stdout.write(f"{line} (dry run)")
-                continue
-            result = services.job_retry(job_id=job.pk)
-            failures += not result.done
-            self.stdout.write(f"{line}: {result.detail}")
-        verb = "would retry" if opts["dry_run"] else "retried"
-        done = len(selected) if opts["dry_run"] else len(selected) - failures
-        summary = f"{verb} {done} of {len(selected)} job(s)"
-        if failures:
-            raise CommandError(f"{summary}; {failures} could not be retried (see above)")
+        total = len(report.jobs)
+        self.stdout.write(f"{total} job(s) selected")
+        for number, job in enumerate(report.jobs, start=1):
+            line = f"[{number}/{total}] {job.job_id} {job.status} {job.error_code or '-'}"
+            self.stdout.write(
+                f"{line} (dry run)" if job.result is None else f"{line}: {job.result.detail}"
+            )
+        verb = "would retry" if report.dry_run else "retried"
+        summary = f"{verb} {report.done} of {total} job(s)"
+        if report.failures:
+            raise CommandError(f"{summary}; {report.failures} could not be retried (see above)")
         self.stdout.write(self.style.SUCCESS(summary))

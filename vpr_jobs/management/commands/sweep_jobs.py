@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from vpr_jobs import services
+from vpr_jobs.services import lifecycle
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, limit: int, **options: Any) -> None:
-        report = services.jobs_sweep(limit=limit)
+        report = lifecycle.jobs_sweep(limit=limit)
         self.stdout.write(
             self.style.SUCCESS(
                 f"re-sent {report.resent}, send errors {report.send_errors}, "

@@ -1,195 +1,42 @@
-"""Every write of the VPR jobs domain: CVs, submission, the job state machine, artifacts.
+"""Every status write of a job: the state machine, the worker's steps and the sweeper's.
 
 The state machine has one rule: a status changes only through a conditional UPDATE
 (`WHERE status IN (...)`) whose row count says whether this caller won. Worker-side
 transitions also match the `claim_token` their claim wrote (a fresh UUID per claim, never
 reset), so a worker whose lease expired and whose job was re-claimed elsewhere, or retried by
-an operator, can no longer write anything.
+an operator, can no longer write anything. Operators' resets (`operations`) and the sweeper
+write through here too, so this module is the whole list of ways a status can change; the
+insert of a new PENDING job is `submission`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, When
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
-from knox.models import AuthToken
 
-from vpr_jobs import events, queue, storage
-from vpr_jobs.errors import (
-    CVNotFound,
-    Forbidden,
-    IdempotencyKeyReused,
-    JobInProgress,
-    JobNotCancellable,
-    JobNotFound,
-)
+from vpr_jobs import events, storage
+from vpr_jobs.errors import JobNotCancellable, JobNotFound
 from vpr_jobs.logs import job_logger
 from vpr_jobs.models import (
     IN_FLIGHT,
     Job,
     JobErrorCode,
     JobStatus,
-    UserCV,
     VPRArtifact,
     lease_expired_q,
 )
-from vpr_jobs.schemas import CV, VPRDocument, VPRRequest
-
-# --------------------------------------------------------------------------- CV
-
-
-def cv_put(*, user: AbstractBaseUser, cv: CV) -> UserCV:
-    user_cv, _ = UserCV.objects.update_or_create(
-        user=user, defaults={"data": cv.model_dump(mode="json")}
-    )
-    return user_cv
-
-
-# --------------------------------------------------------------------------- submission
-
-
-@dataclass(frozen=True)
-class SubmitOutcome:
-    job: Job
-    created: bool
-
-
-def _sha256_json(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def request_fingerprint(request: VPRRequest, *, cv_data: Any) -> str:
-    """What the job is made of: the request and the CV it runs on (by hash), so resubmitting
-    after a CV change is a new job and not the old report."""
-    return _sha256_json({"request": request.fingerprint_payload(), "cv": _sha256_json(cv_data)})
-
-
-def idempotency_key_for(*, user: AbstractBaseUser, request: VPRRequest, header: str | None) -> str:
-    if header:
-        return f"vpr#{user.pk}#key#{header}"
-    return f"vpr#{user.pk}#{request.application_id}"
-
-
-def _existing_job(*, key: str, fingerprint: str, force: bool, explicit_key: bool) -> Job | None:
-    """The job this submit duplicates, or None if a new one may be created.
-
-    Raises when the submit conflicts with what already exists under the key. A client's
-    Idempotency-Key names one request: the same key and body are the same job, and `force`
-    cannot make a second one (a client retrying a paid request must never pay twice).
-    """
-    since = timezone.now() - timedelta(seconds=settings.VPR_IDEMPOTENCY_WINDOW_SECONDS)
-    recent = Job.objects.filter(idempotency_key=key, created_at__gte=since)
-    if explicit_key:
-        force = False
-        if recent.exclude(request_fingerprint=fingerprint).exists():
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used with a different request body "
-                "(or before your CV changed); use a new key for a new request."
-            )
-    # One query for both questions: the in-flight job (at most one, by the unique index; it
-    # sorts first) and the latest COMPLETED one inside the window (next).
-    candidates = list(
-        Job.objects.filter(idempotency_key=key)
-        .filter(Q(status__in=IN_FLIGHT) | Q(status=JobStatus.COMPLETED, created_at__gte=since))
-        .only("job_id", "status", "request_fingerprint", "created_at")
-        .order_by(Case(When(status__in=IN_FLIGHT, then=0), default=1), "-created_at")[:2]
-    )
-    in_flight = next((job for job in candidates if job.status in IN_FLIGHT), None)
-    if in_flight is not None:
-        if in_flight.request_fingerprint == fingerprint and not force:
-            return in_flight
-        raise JobInProgress(
-            "Another VPR job for this application is still in progress.",
-            job_id=str(in_flight.job_id),
-        )
-    if not force:
-        latest_done = next((job for job in candidates if job.status == JobStatus.COMPLETED), None)
-        if latest_done is not None and latest_done.request_fingerprint == fingerprint:
-            return latest_done
-    return None
-
-
-def job_submit(
-    *, user: AbstractBaseUser, request: VPRRequest, idempotency_key: str | None = None
-) -> SubmitOutcome:
-    """Create (or find) the job for a VPR request; the queue message follows the commit.
-
-    Duplicate suppression races on the `job_one_in_flight_per_key` unique index, not on a
-    read-then-insert, so simultaneous identical submits yield exactly one job.
-    """
-    if request.user_id is not None and str(request.user_id) != str(user.pk):
-        raise Forbidden("user_id does not match the authenticated user.")
-    cv_data = UserCV.objects.filter(user=user).values_list("data", flat=True).first()
-    if cv_data is None:
-        raise CVNotFound("Upload your CV (PUT /api/cv) before requesting a VPR.")
-
-    key = idempotency_key_for(user=user, request=request, header=idempotency_key)
-    fingerprint = request_fingerprint(request, cv_data=cv_data)
-    lookup = {
-        "key": key,
-        "fingerprint": fingerprint,
-        "force": request.force,
-        "explicit_key": bool(idempotency_key),
-    }
-    # A lost race on the unique index is answered by looking again: the winner is then
-    # visible (or already gone, and this submit may insert after all). Never a 500.
-    for _ in range(_SUBMIT_ROUNDS):
-        existing = _existing_job(**lookup)
-        if existing is not None:
-            return SubmitOutcome(existing, created=False)
-        job = Job(
-            user=user,
-            application_id=request.application_id,
-            idempotency_key=key,
-            request_fingerprint=fingerprint,
-            input_data=request.model_dump(mode="json", exclude={"user_id"}),
-            cv_data=cv_data,
-            generator=settings.VPR_GENERATOR,
-        )
-        try:
-            with transaction.atomic():
-                job.save(force_insert=True)
-                transaction.on_commit(lambda job=job: job_enqueue(job_id=job.job_id))
-        except IntegrityError:
-            continue
-        job_logger(__name__, job.job_id).info(
-            "job submitted", extra={"user_id": user.pk, "application_id": job.application_id}
-        )
-        return SubmitOutcome(job, created=True)
-    in_flight = Job.objects.filter(idempotency_key=key, status__in=IN_FLIGHT).first()
-    raise JobInProgress(
-        "Another VPR job for this application is being submitted; try again in a moment.",
-        **({"job_id": str(in_flight.job_id)} if in_flight else {}),
-    )
-
-
-_SUBMIT_ROUNDS = 3
-
-
-def job_enqueue(*, job_id: UUID | str) -> bool:
-    """Send the job's message; a failure leaves it PENDING with no `enqueued_at` to re-send."""
-    log = job_logger(__name__, job_id)
-    try:
-        queue.send_job(job_id)
-    except Exception:
-        log.exception("enqueue failed; job stays PENDING for the sweeper")
-        return False
-    Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    log.info("job enqueued")
-    return True
-
+from vpr_jobs.schemas import VPRDocument
+from vpr_jobs.services.submission import job_enqueue
 
 # --------------------------------------------------------------------------- state machine
 
@@ -200,6 +47,33 @@ def _transition(job_id: UUID | str, when: Q, **changes: Any) -> bool:
     if won:
         events.job_changed(job_id)
     return won
+
+
+def _fail_exhausted(jobs: QuerySet[Job], now: datetime) -> int:
+    """FAILED for those of `jobs` that already used every attempt; returns how many.
+
+    A claim refuses such a job, so left PENDING or PROCESSING it would only loop. One whose
+    lease expired on its final attempt ends `LEASE_EXPIRED` (no error was caught and retried:
+    the worker vanished, killed or past the timeout, every time); one left PENDING ends
+    `RETRIES_EXHAUSTED`.
+    """
+    used_up = jobs.filter(attempts__gte=settings.VPR_MAX_ATTEMPTS)
+    final = {"status": JobStatus.FAILED, "completed_at": now, "updated_at": now}
+    expired = used_up.filter(lease_expired_q(now)).update(
+        error_code=JobErrorCode.LEASE_EXPIRED,
+        error=(
+            "The worker's lease expired on the final attempt "
+            f"({settings.VPR_MAX_ATTEMPTS} of {settings.VPR_MAX_ATTEMPTS}): the worker "
+            "was killed or ran past VPR_WORKER_TIMEOUT_SECONDS on every attempt."
+        ),
+        **final,
+    )
+    waiting = used_up.filter(status=JobStatus.PENDING).update(
+        error_code=JobErrorCode.RETRIES_EXHAUSTED,
+        error="The job was left waiting after every allowed attempt was used.",
+        **final,
+    )
+    return expired + waiting
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
@@ -223,7 +97,7 @@ def job_claim(*, job_id: UUID | str) -> Job | None:
     if won:
         # By token: None if another claim took the row in the instant since.
         return Job.objects.select_related("user").filter(pk=job_id, claim_token=token).first()
-    if Job.objects.filter(Q(pk=job_id) & claimable).fail_exhausted(now):
+    if _fail_exhausted(Job.objects.filter(Q(pk=job_id) & claimable), now):
         events.job_changed(job_id)
         # ERROR: no attempt is left and no message reaches the dead-letter queue; a human looks.
         job_logger(__name__, job_id).error(
@@ -406,16 +280,7 @@ def job_complete(
     raise RuntimeError("could not allocate an artifact version")
 
 
-# --------------------------------------------------------------------------- operations
-
-
-@dataclass(frozen=True)
-class OpResult:
-    """What an operator action did to one job, in words an operator can act on."""
-
-    job_id: str
-    done: bool
-    detail: str
+# --------------------------------------------------------------------------- operators' resets
 
 
 def _superseded() -> Exists:
@@ -428,9 +293,11 @@ def _superseded() -> Exists:
     )
 
 
-def _reset_to_pending(job_id: UUID | str, when: Q) -> tuple[bool, str]:
+def job_reset_to_pending(*, job_id: UUID | str, when: Q) -> tuple[bool, str]:
     """Give a job a fresh start (attempts 0, errors cleared) if `when` matches and no newer
-    job superseded it. Its workers' claim token is void from here on."""
+    job superseded it; returns (reset?, why, in an operator's words). Which jobs an operator
+    may revive (`when`) is `operations`' decision. Its workers' claim token is void from here
+    on."""
     try:
         with transaction.atomic():
             won = _transition(
@@ -458,38 +325,7 @@ def _reset_to_pending(job_id: UUID | str, when: Q) -> tuple[bool, str]:
     return False, f"job is {job.status}"
 
 
-def job_retry(*, job_id: UUID | str) -> OpResult:
-    """FAILED or stuck → PENDING with attempts reset, then re-enqueued (admin and commands)."""
-    now = timezone.now()
-    retryable = Q(status=JobStatus.FAILED) | Q(pk__in=Job.objects.stuck(now).values("pk"))
-    won, detail = _reset_to_pending(job_id, retryable)
-    if not won:
-        if detail.startswith("job is"):
-            detail += "; only FAILED or stuck jobs are retried"
-        return OpResult(str(job_id), False, f"not retried: {detail}")
-    sent = job_enqueue(job_id=job_id)
-    job_logger(__name__, job_id).info("job retried by operator", extra={"enqueued": sent})
-    return OpResult(
-        str(job_id), True, "retried and re-enqueued" if sent else "retried; enqueue failed"
-    )
-
-
-def job_reenqueue(*, job_id: UUID | str) -> OpResult:
-    """Send another message for a PENDING job whose message was lost; the claim dedups."""
-    if not Job.objects.filter(pk=job_id, status=JobStatus.PENDING).exists():
-        return OpResult(str(job_id), False, "not re-enqueued: only PENDING jobs")
-    sent = job_enqueue(job_id=job_id)
-    return OpResult(str(job_id), sent, "re-enqueued" if sent else "enqueue failed")
-
-
-def job_reset_for_dlq_requeue(*, job_id: UUID | str) -> OpResult:
-    """Before its dead-lettered message is moved back: the job starts over (attempts 0)."""
-    now = timezone.now()
-    revivable = Q(status__in=[JobStatus.FAILED, JobStatus.PENDING]) | Q(
-        pk__in=Job.objects.lease_expired(now).values("pk")
-    )
-    won, detail = _reset_to_pending(job_id, revivable)
-    return OpResult(str(job_id), won, detail)
+# --------------------------------------------------------------------------- sweeper
 
 
 @dataclass
@@ -523,7 +359,7 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
     report = SweepReport()
     # First: a job that used every attempt can never be claimed; re-sent, it would loop.
     claimable = Q(status=JobStatus.PENDING) | lease_expired_q(now)
-    report.failed_exhausted = Job.objects.filter(claimable).fail_exhausted(now)
+    report.failed_exhausted = _fail_exhausted(Job.objects.filter(claimable), now)
     if report.failed_exhausted:
         job_logger(__name__, "-").error(
             "jobs failed: every attempt used (lease expired on the final attempt, or left pending)",
@@ -561,112 +397,4 @@ def jobs_sweep(*, limit: int = 500, budget_seconds: float | None = None) -> Swee
         events.jobs_changed()
     if any(report.as_dict().values()):
         job_logger(__name__, "-").info("sweep", extra=report.as_dict())
-    return report
-
-
-@dataclass
-class PurgeReport:
-    jobs: int = 0
-    results: int = 0
-    failed_tasks: int = 0
-
-
-def jobs_purge(
-    *, older_than: timedelta, batch_size: int = 500, dry_run: bool = False, progress: Any = None
-) -> PurgeReport:
-    """Delete jobs that finished before the retention (with their artifacts and stored
-    results), and django-q2's failed-task records as old.
-
-    Age is counted from completion, not creation: a job retried for days (or reset by an
-    operator) keeps its full retention after it ends. A finished row without `completed_at`
-    (none is written so today) falls back to its creation time.
-    """
-    cutoff = timezone.now() - older_than
-    finished_before = Q(completed_at__lt=cutoff) | Q(
-        completed_at__isnull=True, created_at__lt=cutoff
-    )
-    old = Job.objects.filter(finished_before).exclude(status__in=IN_FLIGHT)
-    report = PurgeReport()
-    report.failed_tasks = queue.failed_tasks_purge(
-        before=cutoff, batch_size=batch_size, dry_run=dry_run
-    )
-    if dry_run:
-        report.jobs = old.count()
-        report.results = old.exclude(result_key="").count()
-        return report
-    while True:
-        batch = list(old.order_by("completed_at").values_list("pk", "result_key")[:batch_size])
-        if not batch:
-            return report
-        for _, key in batch:
-            if key:
-                storage.result_delete(key)
-                report.results += 1
-        with transaction.atomic():
-            Job.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
-        report.jobs += len(batch)
-        if progress:
-            progress(report)
-
-
-# --------------------------------------------------------------------------- erasure
-# Right to erasure (DELETE /api/cv, DELETE /api/me). Kept apart from the job lifecycle above.
-
-
-@dataclass
-class ErasureReport:
-    """What an erasure deleted: rows by kind, and stored result objects."""
-
-    cv: int = 0
-    jobs: int = 0
-    artifacts: int = 0
-    results: int = 0
-    tokens: int = 0
-    user: int = 0
-
-    def as_dict(self, *, account: bool) -> dict[str, int]:
-        counts = dict(self.__dict__)
-        if not account:
-            del counts["tokens"], counts["user"]
-        return counts
-
-
-def user_data_erase(*, user: AbstractBaseUser, delete_account: bool = False) -> ErasureReport:
-    """Erase the user's CV, jobs, artifacts and stored results (and, with `delete_account`,
-    their API tokens and the user itself).
-
-    Objects first, then rows, in one transaction that holds the user's job rows locked
-    (`FOR UPDATE`) throughout:
-    - a failure while deleting objects rolls every row back: some results may be gone (a
-      retry finishes the job; a status poll answers 410 meanwhile), but no object is ever left
-      without the row that leads to it;
-    - a worker completing one of these jobs meanwhile blocks on its job row, then finds it
-      gone and removes the object it wrote (`job_complete`'s lost race), so it cannot leave
-      an object behind either. A queued message for a deleted job is refused by the task
-      (`UnknownJobError`: dead-lettered on SQS, reported by `requeue_dlq`).
-    Every object under a job's folder (`results/<job_id>/`, one per claim) is listed and
-    deleted, so an object written by a completion that has not committed yet goes too.
-    """
-    user_id = user.pk
-    report = ErasureReport()
-    with transaction.atomic():
-        job_ids = list(
-            Job.objects.select_for_update().filter(user=user).values_list("pk", flat=True)
-        )
-        keys = {key for job_id in job_ids for key in storage.result_keys_of_job(job_id)}
-        keys |= set(VPRArtifact.objects.filter(user=user).values_list("result_key", flat=True))
-        for key in sorted(keys):
-            if storage.result_exists(key):
-                storage.result_delete(key)
-                report.results += 1
-        report.artifacts = VPRArtifact.objects.filter(user=user).delete()[0]
-        report.jobs = Job.objects.filter(pk__in=job_ids).delete()[1].get(Job._meta.label, 0)
-        report.cv = UserCV.objects.filter(user=user).delete()[0]
-        if delete_account:
-            report.tokens = AuthToken.objects.filter(user=user).delete()[0]
-            user.delete()
-            report.user = 1
-    job_logger(__name__, "-").info(
-        "user data erased", extra={"user_id": user_id, **report.__dict__}
-    )
     return report

@@ -92,14 +92,18 @@ def ctrl_c_stops_everything_quietly(terminal: Terminal, ports: list[int]) -> Non
 
     terminal.wait_job(STOP_SECONDS)  # TimeoutError: something kept make waiting
 
+    # The prompt is back: the servers have exited (their ports are closed), and so has the rest
+    # of the cluster a moment later (the kernel SIGKILLs it when its parent dies).
+    assert [port for port in ports if listening(port)] == []
+
     def left_behind() -> list[int]:
         return [pid for pid in session_members(terminal.leader.pid) if pid != terminal.leader.pid]
 
     assert wait_until(lambda: not left_behind(), 5), (left_behind(), terminal.output)
-    assert [port for port in ports if listening(port)] == []
     output = terminal.close()
     for message in ("Traceback", "RecursionError", "egmentation fault", "core dumped"):
         assert message not in output, output
+    assert output.rstrip().endswith("] Interrupt"), output  # make's own word for Ctrl-C
 
 
 def test_ctrl_c_on_make_serve_stops_web_events_and_worker(tmp_path: Path):

@@ -28,9 +28,18 @@ migrate: install
 demo: install
 	$(BIN)/python scripts/demo.py
 
+# Ctrl-C signals the terminal's whole foreground group, but a non-interactive shell starts its
+# background jobs with SIGINT ignored (runserver would run on), so the recipe's shell passes it
+# on as SIGTERM, to its own jobs only, once, and waits for them: the prompt comes back when every
+# server has stopped. (`kill 0` signalled the shell itself too, re-entering its trap until bash
+# overflowed its stack: "Segmentation fault".) Also on SIGTERM to make, and when the recipe ends.
+# Then it dies of the SIGINT itself, so make reports the usual "Interrupt".
+STOP_JOBS := stop() { trap "" INT TERM; kill $$(jobs -p) 2>/dev/null; wait; }; \
+	trap 'stop; trap - INT; kill -INT $$$$' INT; trap stop TERM EXIT
+
 ## Web server, events server (EVENTS_PORT, default PORT+1) and one worker until Ctrl-C.
 serve: migrate
-	trap 'kill 0' INT TERM EXIT; \
+	$(STOP_JOBS); \
 	$(BIN)/python manage.py qcluster & \
 	$(EVENTS) $(UVICORN) & \
 	$(EVENTS) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload & \
@@ -42,9 +51,10 @@ AWS_LOCAL := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_ACCESS_KEY_ID=lo
 	AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 QUEUE_BACKEND=sqs RESULTS_STORAGE=s3 \
 	VPR_SQS_WAIT_SECONDS=5
 serve-aws: migrate
-	trap 'kill 0' INT TERM EXIT; \
+	$(STOP_JOBS); mkdir -p var; \
 	$(BIN)/moto_server -H 127.0.0.1 -p $(MOTO_PORT) > var/moto.log 2>&1 & \
-	until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(MOTO_PORT)/moto-api/')" 2>/dev/null; do sleep 0.3; done; \
+	until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(MOTO_PORT)/moto-api/')" 2>/dev/null; \
+	do kill -0 $$! 2>/dev/null || { echo "moto server exited: see var/moto.log" >&2; exit 1; }; sleep 0.3; done; \
 	$(AWS_LOCAL) $(BIN)/python manage.py setup_aws_resources && \
 	{ $(AWS_LOCAL) $(BIN)/python manage.py qcluster & \
 	  $(AWS_LOCAL) $(EVENTS) $(UVICORN) & \

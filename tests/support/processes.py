@@ -18,14 +18,26 @@ from tests.reliability.support import BASE_DIR, database_url
 
 def live_members(pgid: int) -> list[int]:
     """Processes of the group that are still running (zombies have exited)."""
+    return _running_with(PGRP, pgid)
+
+
+def session_members(sid: int) -> list[int]:
+    """Processes of the session that are still running, whatever group they moved to."""
+    return _running_with(SESSION, sid)
+
+
+# Fields of /proc/<pid>/stat after the command name (which may contain spaces and ")").
+STATE, PGRP, SESSION = 0, 2, 3
+
+
+def _running_with(field: int, value: int) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError, IndexError):
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            state, group = fields[0], int(fields[2])
-            if group == pgid and state not in ("Z", "X"):
+            if int(fields[field]) == value and fields[STATE] not in ("Z", "X"):
                 pids.append(int(entry.name))
     return pids
 

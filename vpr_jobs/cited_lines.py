@@ -38,7 +38,8 @@ RANGE = " \u2013 "  # en dash between a period's start and end, as Hebrew CVs sp
 
 @dataclass(frozen=True)
 class Part:
-    """`isolate`: "" the report's own words; "auto" a source's words; "ltr" a date."""
+    """`isolate`: "" the report's own words; "auto" a source's words; "ltr" a date (or, in
+    the report's Hebrew prose, any Latin run: a name, an English quote)."""
 
     text: str
     isolate: Isolate = ""
@@ -90,7 +91,7 @@ _RUN = re.compile(f"(?:[$€£@#.](?=[{_LATIN}]))?[{_LATIN}](?:[^{_NOT_RUN}]*[{_
 _PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”", '"': '"', "«": "»"}
 _CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
 # What may sit between the end of a quoted run and its closing mark: an ellipsis, a full stop.
-_BEFORE_CLOSER = re.compile(r"[^\s\w\"”)\]}»]*")
+_BEFORE_CLOSER = re.compile(r"[^\s\w\"“”()\[\]{}«»]*")
 
 
 def prose_line(text: str, language: Language) -> CitedLine:
@@ -101,6 +102,7 @@ def prose_line(text: str, language: Language) -> CitedLine:
     parts: list[Part] = []
     done = 0
     for start, end in _latin_runs(text):
+        start = max(start, done)  # a quote mark two runs could both claim goes to the first
         parts += [Part(text[done:start]), Part(text[start:end], "ltr")]
         done = end
     parts.append(Part(text[done:]))
@@ -111,14 +113,18 @@ def _latin_runs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each Latin run of `text`, with the quote marks or brackets around it.
     A bracket or quote mark a run does not close is the sentence's: the run ends before it
     ("(מאז 2021-09); Frontend ..." is the date, then the Hebrew's ")" and ";", then a name)."""
+    done = 0
     for match in _RUN.finditer(text):
         for start, end in _balanced(text, match.start(), match.end()):
-            yield _enclosed(text, start, end)
+            start, end = _enclosed(text, start, end, floor=done)
+            yield start, end
+            done = end
 
 
-def _balanced(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """The pieces of text[start:end] between its unpaired brackets and quote marks, each
-    trimmed to a Latin run again."""
+def _balanced(text: str, start: int, end: int, *, extend: bool = True) -> Iterator[tuple[int, int]]:
+    """text[start:end] if its brackets and quote marks pair up (with `extend`, taking the
+    closing marks just after it that it opened), else the Latin runs between the unpaired
+    ones, each balanced in turn."""
     stack: list[int] = []
     unpaired: list[int] = []
     for i in range(start, end):
@@ -129,26 +135,30 @@ def _balanced(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             stack.append(i)
         elif char in _CLOSERS:
             unpaired.append(i)
-    while stack:  # "University (2017)": the run stops at the 7, its ")" closes the "("
+    while extend and stack:  # "University (2017)": the run stops at the 7, its ")" closes it
         tail = _BEFORE_CLOSER.match(text, end).end()
         if text[tail : tail + 1] != _PAIRS[text[stack[-1]]]:
             break
         stack.pop()
         end = tail + 1
     cuts = sorted(unpaired + stack)
+    if not cuts:
+        yield start, end
+        return
     for left, right in zip([start - 1, *cuts], [*cuts, end], strict=True):
         inner = _RUN.search(text, left + 1, right)
         while inner is not None:
             following = _RUN.search(text, inner.end(), right)
             last = following is None and right == end  # keeps the closing marks it took
-            yield inner.start(), end if last else inner.end()
+            yield from _balanced(text, inner.start(), end if last else inner.end(), extend=False)
             inner = following
 
 
-def _enclosed(text: str, start: int, end: int) -> tuple[int, int]:
+def _enclosed(text: str, start: int, end: int, *, floor: int) -> tuple[int, int]:
     """text[start:end] widened by the quote marks and brackets that enclose it (an ellipsis
-    or full stop before the closing mark goes inside: `"Rebuilt the quote flow in…"`)."""
-    while start > 0 and text[start - 1] in _PAIRS:
+    or full stop before the closing mark goes inside: `"Rebuilt the quote flow in…"`), none
+    before `floor` (the previous run took those)."""
+    while start > floor and text[start - 1] in _PAIRS:
         closer = _PAIRS[text[start - 1]]
         tail = _BEFORE_CLOSER.match(text, end).end()
         if text[tail : tail + 1] != closer:

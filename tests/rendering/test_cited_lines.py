@@ -9,6 +9,7 @@ English report shows the catalogue text unchanged.
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any
 
@@ -32,6 +33,7 @@ HEBREW_SETS = [name for name in SET_NAMES if load_set(name).about.language == "h
 PHRASED = {"experience", "education", "certification", "gap_answer", "posting_role"}
 ENGLISH_SETS = [name for name in SET_NAMES if name not in HEBREW_SETS]
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+HEBREW = re.compile("[\u0590-\u05ff]")
 
 
 def catalogue_of(source: SourceSet) -> Catalogue:
@@ -359,3 +361,27 @@ def test_markdown_isolates_hebrew_prose_and_each_latin_run_in_it() -> None:
         f"{RLI}ניסיון \\*חזק\\* ב-{LRI}Frontend Engineer{PDI} (מאז {LRI}2021-09{PDI}).{PDI}"
     )
     assert rendering.md_line(prose_line("Led *it*.", "en")) == "Led \\*it\\*."
+
+
+def _balanced(text: str) -> bool:
+    pairs, stack = {"(": ")", "[": "]", "“": "”"}, []
+    for char in text:
+        if char in pairs:
+            stack.append(pairs[char])
+        elif char in pairs.values() and (not stack or stack.pop() != char):
+            return False
+    return not stack and text.count('"') % 2 == 0
+
+
+def test_hebrew_prose_keeps_its_text_and_never_isolates_half_a_bracket_pair() -> None:
+    """Whatever the brackets and quote marks (crossed, unclosed, straight quotes back to
+    back), the parts spell the text and each isolated run opens and closes its own marks."""
+    rng = random.Random(7)
+    alphabet = 'ab Z09 ()[]"“”.,;-…%+#אבג\n'
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        line = prose_line(text, "he")
+        assert line.text == text and all(part.text for part in line.parts), text
+        isolated = [part.text for part in line.parts if part.isolate]
+        assert all(_balanced(run) for run in isolated), (text, isolated)
+        assert not any(HEBREW.search(run) for run in isolated), (text, isolated)

@@ -13,10 +13,16 @@ A line is a sequence of parts: the report's own words, and the source's words or
 a renderer isolates (`<bdi>` in HTML, Unicode isolates in Markdown). A right-to-left line then
 keeps each name and date whole and puts them in reading order: an English company name's
 comma or a date's digits do not join the neighbouring run.
+
+The report's own prose (summary, rationale, evidence, strategies, talking points) is a line
+too (`prose_line`): in Hebrew it is right-to-left, each Latin run in it (an English quote, a
+name, a date) one left-to-right part, so a sentence that starts with an English name still
+reads from the right and a wrapped English quote keeps its word order.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -24,7 +30,7 @@ from typing import Any, Literal
 from vpr_jobs.catalogue import SourceItem
 from vpr_jobs.schemas import JobPosting, Language
 
-__all__ = ["EMPTY", "CitedLine", "Part", "cited_line"]
+__all__ = ["EMPTY", "CitedLine", "Part", "cited_line", "prose_line"]
 
 Isolate = Literal["", "auto", "ltr"]
 RANGE = " \u2013 "  # en dash between a period's start and end, as Hebrew CVs space it
@@ -32,7 +38,8 @@ RANGE = " \u2013 "  # en dash between a period's start and end, as Hebrew CVs sp
 
 @dataclass(frozen=True)
 class Part:
-    """`isolate`: "" the report's own words; "auto" a source's words; "ltr" a date."""
+    """`isolate`: "" the report's own words; "auto" a source's words; "ltr" a date (or, in
+    the report's Hebrew prose, any Latin run: a name, an English quote)."""
 
     text: str
     isolate: Isolate = ""
@@ -70,6 +77,94 @@ def cited_line(
     if not any(part.isolate for part in parts):  # no data to say it with (not expected)
         return _verbatim(item.text)
     return CitedLine(parts=parts, direction="rtl")
+
+
+# --------------------------------------------------------------------------- prose
+
+# A Latin run: from a Latin letter or digit to the last one before a Hebrew letter or a line
+# break, with what sits between (spaces, punctuation, brackets); a currency sign or a dot just
+# before it (".NET") and signs stuck to its end ("C++", "C#", "4.4%") belong to it, a full stop
+# or comma after it belongs to the sentence.
+_LATIN = "0-9A-Za-z\u00c0-\u024f"
+_NOT_RUN = "\u0590-\u05ff\ufb1d-\ufb4f\n"  # Hebrew letters and marks, presentation forms
+_RUN = re.compile(f"(?:[$€£@#.](?=[{_LATIN}]))?[{_LATIN}](?:[^{_NOT_RUN}]*[{_LATIN}])?[+#%‰°]*")
+_PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”", '"': '"', "«": "»"}
+_CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
+# What may sit between the end of a quoted run and its closing mark: an ellipsis, a full stop.
+_BEFORE_CLOSER = re.compile(r"[^\s\w\"“”()\[\]{}«»]*")
+
+
+def prose_line(text: str, language: Language) -> CitedLine:
+    """The report's own sentence `text` as a line. English stays one part laid out by its own
+    words (dir="auto"); Hebrew is right-to-left with every Latin run isolated left-to-right."""
+    if language != "he":
+        return CitedLine(parts=(Part(text),))
+    parts: list[Part] = []
+    done = 0
+    for start, end in _latin_runs(text):
+        start = max(start, done)  # a quote mark two runs could both claim goes to the first
+        parts += [Part(text[done:start]), Part(text[start:end], "ltr")]
+        done = end
+    parts.append(Part(text[done:]))
+    return CitedLine(parts=tuple(part for part in parts if part.text), direction="rtl")
+
+
+def _latin_runs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each Latin run of `text`, with the quote marks or brackets around it.
+    A bracket or quote mark a run does not close is the sentence's: the run ends before it
+    ("(מאז 2021-09); Frontend ..." is the date, then the Hebrew's ")" and ";", then a name)."""
+    done = 0
+    for match in _RUN.finditer(text):
+        for start, end in _balanced(text, match.start(), match.end()):
+            start, end = _enclosed(text, start, end, floor=done)
+            yield start, end
+            done = end
+
+
+def _balanced(text: str, start: int, end: int, *, extend: bool = True) -> Iterator[tuple[int, int]]:
+    """text[start:end] if its brackets and quote marks pair up (with `extend`, taking the
+    closing marks just after it that it opened), else the Latin runs between the unpaired
+    ones, each balanced in turn."""
+    stack: list[int] = []
+    unpaired: list[int] = []
+    for i in range(start, end):
+        char = text[i]
+        if stack and _PAIRS[text[stack[-1]]] == char:
+            stack.pop()
+        elif char in _PAIRS:
+            stack.append(i)
+        elif char in _CLOSERS:
+            unpaired.append(i)
+    while extend and stack:  # "University (2017)": the run stops at the 7, its ")" closes it
+        tail = _BEFORE_CLOSER.match(text, end).end()
+        if text[tail : tail + 1] != _PAIRS[text[stack[-1]]]:
+            break
+        stack.pop()
+        end = tail + 1
+    cuts = sorted(unpaired + stack)
+    if not cuts:
+        yield start, end
+        return
+    for left, right in zip([start - 1, *cuts], [*cuts, end], strict=True):
+        inner = _RUN.search(text, left + 1, right)
+        while inner is not None:
+            following = _RUN.search(text, inner.end(), right)
+            last = following is None and right == end  # keeps the closing marks it took
+            yield from _balanced(text, inner.start(), end if last else inner.end(), extend=False)
+            inner = following
+
+
+def _enclosed(text: str, start: int, end: int, *, floor: int) -> tuple[int, int]:
+    """text[start:end] widened by the quote marks and brackets that enclose it (an ellipsis
+    or full stop before the closing mark goes inside: `"Rebuilt the quote flow in…"`), none
+    before `floor` (the previous run took those)."""
+    while start > floor and text[start - 1] in _PAIRS:
+        closer = _PAIRS[text[start - 1]]
+        tail = _BEFORE_CLOSER.match(text, end).end()
+        if text[tail : tail + 1] != closer:
+            break
+        start, end = start - 1, tail + 1
+    return start, end
 
 
 # --------------------------------------------------------------------------- Hebrew

@@ -14,7 +14,9 @@ Cited text needs the sources, which a document names only by id: they are rebuil
 job's own input (posting, gap answers) and its CV snapshot (older jobs: the owner's CV, whose
 lines are not shown, ids still are, once it changed after the report was written), so a
 report never quotes a CV it was not written from. A cited line reads in the report's language
-(vpr_jobs/cited_lines.py); in a Hebrew report its names and dates are isolated for bidi.
+(vpr_jobs/cited_lines.py); in a Hebrew report its names and dates are isolated for bidi. The
+report's own sentences are lines too (`prose_line`): right-to-left in Hebrew, each English
+name, quote or date in them isolated left-to-right, by the same template and `md_line`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pydantic import ValidationError
 from rest_framework.renderers import BaseRenderer
 
 from vpr_jobs.catalogue import Catalogue, build_catalogue
-from vpr_jobs.cited_lines import EMPTY, CitedLine, cited_line
+from vpr_jobs.cited_lines import EMPTY, CitedLine, cited_line, prose_line
 from vpr_jobs.models import Job, UserCV
 from vpr_jobs.schemas import CV, JobPosting, VPRDocument, VPRRequest
 
@@ -149,31 +151,46 @@ class ReportPage:
                 out.append(Citation(item_id, line))
         return out
 
+    def prose(self, text: str | None) -> CitedLine:
+        """One of the report's own sentences, as its template and `md_line` show it."""
+        return prose_line(text or "", self.document.language)
+
     def context(self) -> dict[str, Any]:
-        """What the templates read: texts and their citations, labels, direction."""
-        doc = self.document
+        """What the templates read: texts (as lines) and their citations, labels, direction."""
+        doc, prose = self.document, self.prose
         return {
             "doc": doc,
             "labels": self.labels,
             "dir": self.direction,
             "cv_changed": self.cv_changed,
+            "summary": prose(doc.executive_summary),
+            "rationale": prose(doc.fit_rationale),
             "rows": [
                 {
                     "row": row,
+                    "requirement": prose(row.requirement),
+                    "evidence": prose(row.evidence),
+                    "impact": prose(row.impact),
                     "alignment": self.labels.get(row.alignment, row.alignment),
                     "citations": self.cite(row.evidence_ids),
                 }
                 for row in doc.evidence_matrix
             ],
             "differentiators": [
-                {"text": item.text, "citations": self.cite(item.evidence_ids)}
+                {"line": prose(item.text), "citations": self.cite(item.evidence_ids)}
                 for item in doc.differentiators
             ],
             "gaps": [
-                {"gap": gap, "citations": self.cite(gap.evidence_ids)} for gap in doc.gap_strategies
+                {
+                    "gap": gap,
+                    "title": prose(gap.gap),
+                    "mitigation": prose(gap.mitigation),
+                    "citations": self.cite(gap.evidence_ids),
+                }
+                for gap in doc.gap_strategies
             ],
             "talking_points": [
-                {"text": item.text, "citations": self.cite(item.evidence_ids)}
+                {"line": prose(item.text), "citations": self.cite(item.evidence_ids)}
                 for item in doc.talking_points
             ],
             "fvs_passed": (doc.fvs or {}).get("passed"),
@@ -256,10 +273,11 @@ def md_escape(text: Any) -> str:
 
 
 def md_line(line: CitedLine) -> str:
-    """A cited line in Markdown. A line in the report's direction (Hebrew connecting words) is
-    isolated right to left as a whole, whatever direction a viewer gives the table cell, and
-    each name and date in it is isolated too, so bidi neither scrambles a date nor runs an
-    English name into its neighbours; a source's text shown as written is left as it is."""
+    """A cited line (or a sentence of the report) in Markdown. A line in the report's
+    direction (Hebrew words) is isolated right to left as a whole, whatever direction a viewer
+    gives the table cell, and each name, date or English run in it is isolated too, so bidi
+    neither scrambles a date nor runs an English name into its neighbours; a source's text
+    shown as written, and English prose, are left as they are."""
     if line.direction == "auto":
         return md_escape(line.text)
     parts = (
@@ -285,11 +303,11 @@ def render_markdown(page: ReportPage) -> str:
         "",
         f"## {e(labels['summary'])}",
         "",
-        e(doc.executive_summary),
+        md_line(ctx["summary"]),
         "",
         f"## {e(labels['fit'])}",
         "",
-        f"**{doc.fit_score}/100**" + (f" {e(doc.fit_rationale)}" if doc.fit_rationale else ""),
+        f"**{doc.fit_score}/100**" + (f" {md_line(ctx['rationale'])}" if doc.fit_rationale else ""),
         "",
         f"## {e(labels['evidence'])}",
         "",
@@ -298,9 +316,9 @@ def render_markdown(page: ReportPage) -> str:
         "| --- | --- | --- | --- |",
     ]
     for entry in ctx["rows"]:
-        row = entry["row"]
         out.append(
-            f"| {e(row.requirement)} | {e(row.evidence)} | {e(entry['alignment'])} "
+            f"| {md_line(entry['requirement'])} | {md_line(entry['evidence'])} "
+            f"| {e(entry['alignment'])} "
             f"| {_md_citations(entry['citations']) or e(labels['none'])} |"
         )
     if page.cv_changed:
@@ -310,7 +328,7 @@ def render_markdown(page: ReportPage) -> str:
     out += ["", f"## {e(labels['gaps'])}", ""]
     for entry in ctx["gaps"]:
         gap = entry["gap"]
-        out.append(f"- **{e(gap.gap)}**: {e(gap.mitigation)}")
+        out.append(f"- **{md_line(entry['title'])}**: {md_line(entry['mitigation'])}")
         if gap.transferable_skills:
             skills = ", ".join(e(skill) for skill in gap.transferable_skills)
             out.append(f"  - {e(labels['transferable'])}: {skills}")
@@ -326,7 +344,7 @@ def render_markdown(page: ReportPage) -> str:
 
 def _md_item(item: dict[str, Any]) -> str:
     cited = _md_citations(item["citations"])
-    return f"- {md_escape(item['text'])}" + (f" ({cited})" if cited else "")
+    return f"- {md_line(item['line'])}" + (f" ({cited})" if cited else "")
 
 
 # --------------------------------------------------------------------------- DRF renderers

@@ -9,6 +9,7 @@ English report shows the catalogue text unchanged.
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any
 
@@ -24,7 +25,7 @@ from tests.rendering.test_report_formats import (
 from tests.support.sets import SET_NAMES, SourceSet, load_set
 from vpr_jobs import rendering
 from vpr_jobs.catalogue import Catalogue, SourceItem, build_catalogue
-from vpr_jobs.cited_lines import Part, cited_line
+from vpr_jobs.cited_lines import CitedLine, Part, cited_line, prose_line
 from vpr_jobs.schemas import CV, Experience
 
 HEBREW_SETS = [name for name in SET_NAMES if load_set(name).about.language == "he"]
@@ -32,6 +33,7 @@ HEBREW_SETS = [name for name in SET_NAMES if load_set(name).about.language == "h
 PHRASED = {"experience", "education", "certification", "gap_answer", "posting_role"}
 ENGLISH_SETS = [name for name in SET_NAMES if name not in HEBREW_SETS]
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+HEBREW = re.compile("[\u0590-\u05ff]")
 
 
 def catalogue_of(source: SourceSet) -> Catalogue:
@@ -241,7 +243,8 @@ def test_html_isolates_each_name_and_date_of_a_hebrew_line(api: Any, submit: Any
 
     assert (
         '<code dir="ltr">cv.exp.2</code> <span dir="rtl"><bdi>מהנדסת תשתיות</bdi>, '
-        '<bdi>בנק לאומי</bdi>, <bdi dir="ltr">01/2019</bdi> – <bdi dir="ltr">01/2022</bdi>. '
+        '<bdi>בנק לאומי</bdi>, <bdi dir="ltr" class="word">01/2019</bdi> – '
+        '<bdi dir="ltr" class="word">01/2022</bdi>. '
         "<bdi>תפעול ואוטומציה של תשתיות השרתים בחטיבת הטכנולוגיה.</bdi> טכנולוגיות: "
         "<bdi>Ansible</bdi>, <bdi>Jenkins</bdi>"
     ) in markup
@@ -287,3 +290,98 @@ def test_an_english_reports_cited_lines_are_the_catalogue_text(
     citations = re.findall(r'<p class="cite">.*?</p>', markup)
     assert citations and "<bdi" not in "".join(citations)
     assert not ISOLATES.search(markdown)
+
+
+# --------------------------------------------------------------------------- the report's prose
+
+
+def _shown(text: str, language: str = "he") -> str:
+    """`text` as prose_line parts it: each isolated run in [brackets]."""
+    line = prose_line(text, language)
+    return "".join(f"[{part.text}]" if part.isolate else part.text for part in line.parts)
+
+
+def test_hebrew_prose_is_right_to_left_with_each_latin_run_isolated_left_to_right() -> None:
+    text = "התפקיד הנוכחי של Tamar Goldberg: Frontend Engineer ב-Lemonade."
+
+    line = prose_line(text, "he")
+
+    assert line.direction == "rtl" and line.text == text
+    assert {part.isolate for part in line.parts} == {"", "ltr"}
+    assert _shown(text) == "התפקיד הנוכחי של [Tamar Goldberg: Frontend Engineer] ב-[Lemonade]."
+
+
+def test_english_prose_is_one_part_laid_out_by_its_own_words() -> None:
+    text = 'Led "the split" (2019-03 to 2021-08) at אלביט.'
+
+    assert prose_line(text, "en") == CitedLine(parts=(Part(text),), direction="auto")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # a date is one run; the brackets around it with Hebrew inside are the sentence's
+        (
+            "Frontend Engineer ב-Lemonade (מאז 2021-09); Frontend Developer ב-Gett "
+            "(2019-04 עד 2021-08)",
+            "[Frontend Engineer] ב-[Lemonade] (מאז [2021-09]); [Frontend Developer] ב-[Gett] "
+            "([2019-04] עד [2021-08])",
+        ),
+        ("משנת 03/2019 ועד היום", "משנת [03/2019] ועד היום"),
+        # a quote takes its quote marks and the ellipsis before the closing one
+        (
+            'לפתוח ב-"Rebuilt the quote flow in…", ואז',
+            'לפתוח ב-["Rebuilt the quote flow in…"], ואז',
+        ),
+        ('מופיע בקורות החיים ("Next.js"); כדאי', 'מופיע בקורות החיים [("Next.js")]; כדאי'),
+        # brackets the run opens stay in it; the sentence's full stop does not
+        (
+            "הסמכה: Meta Certificate, Meta (Coursera) (2021).",
+            "הסמכה: [Meta Certificate, Meta (Coursera) (2021)].",
+        ),
+        ("שפות: Hebrew (native), French (B1).", "שפות: [Hebrew (native), French (B1)]."),
+        # signs stuck to a word or a number belong to it
+        ("בזמינות של 99.9%, ב-C++ וב-C#.", "בזמינות של [99.9%], ב-[C++] וב-[C#]."),
+        ("פיתוח ב-.NET ו-CI/CD", "פיתוח ב-[.NET] ו-[CI/CD]"),
+        # a bracket a run does not close is left outside it
+        ("abc (def", "[abc] ([def]"),
+        ("עד 2021) ואז", "עד [2021]) ואז"),
+    ],
+)
+def test_hebrew_prose_isolates_whole_runs_with_the_marks_that_enclose_them(
+    text: str, shown: str
+) -> None:
+    assert _shown(text) == shown
+
+
+def test_markdown_isolates_hebrew_prose_and_each_latin_run_in_it() -> None:
+    line = prose_line("ניסיון *חזק* ב-Frontend Engineer (מאז 2021-09).", "he")
+
+    assert rendering.md_line(line) == (
+        f"{RLI}ניסיון \\*חזק\\* ב-{LRI}Frontend Engineer{PDI} (מאז {LRI}2021-09{PDI}).{PDI}"
+    )
+    assert rendering.md_line(prose_line("Led *it*.", "en")) == "Led \\*it\\*."
+
+
+def _balanced(text: str) -> bool:
+    pairs, stack = {"(": ")", "[": "]", "“": "”"}, []
+    for char in text:
+        if char in pairs:
+            stack.append(pairs[char])
+        elif char in pairs.values() and (not stack or stack.pop() != char):
+            return False
+    return not stack and text.count('"') % 2 == 0
+
+
+def test_hebrew_prose_keeps_its_text_and_never_isolates_half_a_bracket_pair() -> None:
+    """Whatever the brackets and quote marks (crossed, unclosed, straight quotes back to
+    back), the parts spell the text and each isolated run opens and closes its own marks."""
+    rng = random.Random(7)
+    alphabet = 'ab Z09 ()[]"“”.,;-…%+#אבג\n'
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        line = prose_line(text, "he")
+        assert line.text == text and all(part.text for part in line.parts), text
+        isolated = [part.text for part in line.parts if part.isolate]
+        assert all(_balanced(run) for run in isolated), (text, isolated)
+        assert not any(HEBREW.search(run) for run in isolated), (text, isolated)

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 from django.utils import timezone
 
-from tests.support.sets import load_set
+from tests.support.sets import SET_NAMES, load_set
 from vpr_jobs import rendering
 from vpr_jobs.catalogue import build_catalogue
 from vpr_jobs.cited_lines import cited_line
@@ -118,6 +118,43 @@ class CitedLines(HTMLParser):
             self._text += data
 
 
+class Prose(HTMLParser):
+    """The report's own sentences in the HTML: every element with a `dir` outside the cited
+    lines and the keywords, its text and direction, and the texts isolated left-to-right in
+    it (`<bdi dir="ltr">`)."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.elements: list[dict[str, Any]] = []
+        self._open: list[dict[str, Any]] = []
+        self._skip = ""  # "p" inside a cited line, "section" inside the keywords
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if (tag, attributes.get("class")) == ("p", "cite") or attributes.get("id") == "keywords":
+            self._skip = tag
+        elif self._skip:
+            return
+        elif tag == "bdi" or (attributes.get("dir") and tag != "html"):
+            self._open.append({"tag": tag, "dir": attributes.get("dir"), "text": ""})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._skip:
+            self._skip = ""
+        elif self._open and self._open[-1]["tag"] == tag:
+            element = self._open.pop()
+            outer = next((e for e in reversed(self._open) if e["tag"] != "bdi"), None)
+            if element["tag"] != "bdi":
+                self.elements.append({**element, "text": _squash(element["text"])})
+            elif element["dir"] == "ltr" and outer is not None:
+                outer.setdefault("isolated", []).append(element["text"])
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element["text"] += data
+
+
 _MD_CITATION = re.compile(r"(?<!\\)`([a-z0-9.]+)`")
 _MD_UNESCAPE = re.compile(r"\\(.)")
 ISOLATES = re.compile("[\u2066-\u2069]")
@@ -160,9 +197,9 @@ def test_html_shows_every_section_the_cited_sources_and_the_direction(
     assert page.root == {"lang": doc.language, "dir": direction}
     assert page.sections == SECTIONS
     assert page.rows == len(doc.evidence_matrix) + 1  # one per row, plus the header
-    text = page.all_text
-    assert _squash(doc.executive_summary) in text
-    assert f"{doc.fit_score} /100" in text and _squash(doc.fit_rationale) in text
+    assert f"{doc.fit_score} /100" in page.all_text
+    sentences = {element["text"] for element in Prose(response.content.decode()).elements}
+    assert {_squash(doc.executive_summary), _squash(doc.fit_rationale)} <= sentences
     source = load_set(set_name)
     catalogue = build_catalogue(source.cv, source.posting, source.gaps)
     cited = [i for row in doc.evidence_matrix for i in row.evidence_ids]
@@ -173,6 +210,80 @@ def test_html_shows_every_section_the_cited_sources_and_the_direction(
         assert shown[item_id] == _squash(line.text)
         if doc.language == "en":
             assert line.text == catalogue.get(item_id).text
+
+
+HEBREW_SETS = [name for name in SET_NAMES if load_set(name).about.language == "he"]
+DATE = re.compile(r"\d{4}-\d\d|\d\d/\d{4}")
+ENGLISH_QUOTE = re.compile(r'"[A-Za-z][^"\u0590-\u05ff]*"')
+
+
+def prose_of(doc: VPRDocument, labels: dict[str, str]) -> list[str]:
+    """The report's own sentences, as the HTML shows them (the strategy after its label)."""
+    texts = [doc.executive_summary, doc.fit_rationale or ""]
+    texts += [text for row in doc.evidence_matrix for text in (row.requirement, row.evidence)]
+    texts += [item.text for item in doc.differentiators + doc.talking_points]
+    texts += [gap.gap for gap in doc.gap_strategies]
+    texts += [f"{labels['mitigation']}: {gap.mitigation}" for gap in doc.gap_strategies]
+    return [_squash(text) for text in texts if text]
+
+
+@pytest.mark.parametrize("set_name", HEBREW_SETS)
+def test_a_hebrew_reports_sentences_are_right_to_left_with_english_and_dates_isolated(
+    api: Any, submit: Any, set_name: str
+) -> None:
+    """A Hebrew sentence that starts with an English name is still a right-to-left one; each
+    date in it, and each English quote with its quote marks, is one left-to-right isolate."""
+    job = complete(api, submit, set_name)
+    doc = document_of(api, job)
+
+    markup = api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
+
+    elements = Prose(markup).elements
+    by_text = {e["text"]: e for e in elements}
+    for text in prose_of(doc, rendering.LABELS["he"]):
+        shown = by_text.get(text) or next(e for e in elements if e["text"].startswith(text))
+        assert shown["dir"] == "rtl", text  # (an evidence cell goes on with its impact note)
+    assert [e["text"] for e in elements if e["dir"] != "rtl"] == []
+    dates = quotes = 0
+    for element in elements:
+        isolated = element.get("isolated", [])
+        for date in DATE.findall(element["text"]):
+            assert any(date in run and "(" not in run for run in isolated), (date, element)
+            dates += 1
+        for quote in ENGLISH_QUOTE.findall(element["text"]):
+            assert any(quote in run for run in isolated), (quote, element)
+            quotes += 1
+    assert dates and quotes, "the set's report has dates and English quotes in its sentences"
+
+
+def test_an_english_reports_sentences_are_laid_out_by_their_own_words(
+    api: Any, submit: Any
+) -> None:
+    job = complete(api, submit, "backend_senior_to_staff")
+    doc = document_of(api, job)
+
+    markup = api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
+
+    elements = Prose(markup).elements
+    assert {e["text"] for e in elements} >= set(prose_of(doc, rendering.LABELS["en"])) - {
+        _squash(row.evidence) for row in doc.evidence_matrix
+    }
+    assert {e["dir"] for e in elements} == {"auto"}
+    assert not any(e.get("isolated") for e in elements) and "<bdi dir" not in markup
+
+
+def test_markdown_isolates_a_hebrew_reports_sentences(api: Any, submit: Any) -> None:
+    job = complete(api, submit, "en_cv_he_posting")
+    doc = document_of(api, job)
+
+    markdown = api.get(f"/api/applications/{job.application_id}/vpr?format=md").content.decode()
+
+    rli, lri, pdi = "\u2067", "\u2066", "\u2069"
+    summary = markdown.split("\n## ", 2)[1].splitlines()[2]
+    assert summary.startswith(f"{rli}התפקיד הנוכחי של {lri}") and summary.endswith(pdi)
+    assert ISOLATES.sub("", summary) == rendering.md_escape(doc.executive_summary)
+    assert f"(מאז {lri}2021-09{pdi});" in markdown
+    assert f'{lri}"Rebuilt the quote flow in…"{pdi}' in markdown
 
 
 def test_markdown_shows_every_section_and_the_cited_sources(api: Any, submit: Any) -> None:
@@ -233,12 +344,14 @@ def test_a_jobs_result_link_renders_too(api: Any, submit: Any) -> None:
 # --------------------------------------------------------------------------- safety
 
 
-def test_markup_in_the_cv_is_escaped_in_both_formats(api: Any, submit: Any) -> None:
-    cv = load_set("backend_senior_to_staff").cv.model_dump(mode="json")
+@pytest.mark.parametrize("set_name", ["backend_senior_to_staff", "en_cv_he_posting"])
+def test_markup_in_the_cv_is_escaped_in_both_formats(api: Any, submit: Any, set_name: str) -> None:
+    """In a Hebrew report too, where the English runs of its sentences are parts of a line."""
+    cv = load_set(set_name).cv.model_dump(mode="json")
     attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     cv["full_name"] = f"Dana {attack} | ** [link](javascript:alert(1))"
     cv["experience"][0]["achievements"][0] += f" {attack}"
-    job = complete(api, submit, "backend_senior_to_staff", cv=cv)
+    job = complete(api, submit, set_name, cv=cv)
 
     html = api.get(f"/api/applications/{job.application_id}/vpr?format=html").content.decode()
     markdown = api.get(f"/api/applications/{job.application_id}/vpr?format=md").content.decode()
@@ -249,6 +362,9 @@ def test_markup_in_the_cv_is_escaped_in_both_formats(api: Any, submit: Any) -> N
     assert "<script>" not in markdown and "<img" not in markdown
     assert "&lt;script&gt;alert" in markdown
     assert "\\[link\\](javascript:alert(1))" in markdown  # no live Markdown link either
+    if set_name != "backend_senior_to_staff":  # the name leads the summary's first English run
+        summary = html.split('<section id="summary">', 1)[1].split("</p>", 1)[0]
+        assert '<bdi dir="ltr">Dana &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;' in summary
 
 
 def test_errors_come_back_in_the_asked_format_without_internals(api: Any, submit: Any) -> None:

@@ -38,9 +38,24 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
-PROBE = """
+# The report's own sentences (summary, rationale, the evidence table's requirement and
+# evidence cells, differentiators, gaps and their strategies, talking points).
+PROSE = ", ".join(
+    [
+        "#summary p",
+        "#fit p",
+        "#evidence td:nth-child(-n+2)",
+        "#evidence td .note",
+        "#differentiators li > span",
+        "#gaps li > strong",
+        "#gaps li > p:not(.note):not(.cite)",
+        "#talking-points li > span",
+    ]
+)
+PROBE = r"""
 <script>
 (() => {
+  const PROSE = "PROSE";
   const box = document.querySelector("h1").getBoundingClientRect();  // the content box
   const title = document.createRange();
   title.selectNodeContents(document.querySelector("h1"));
@@ -76,13 +91,44 @@ PROBE = """
       };
     }),
   };
+  // The report's own sentences: each element's direction, and where each character of every
+  // date and every English quote in them sits, with the character just before and after it.
+  const chars = el => {  // [node, offset] of each character of el's text, in logical order
+    const out = [], walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode())
+      for (let i = 0; i < node.length; i++) out.push([node, i]);
+    return out;
+  };
+  const charBox = ([node, i]) => {
+    const range = document.createRange();
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    const r = range.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top};
+  };
+  probe.prose = [...document.querySelectorAll(PROSE)].map(el => {
+    const text = el.textContent, at = chars(el);
+    const runs = re => [...text.matchAll(re)].map(m => ({
+      text: m[0],
+      chars: at.slice(m.index, m.index + m[0].length).map(charBox)
+        .filter((_, i) => m[0][i] !== " "),
+      before: m.index > 0 ? {char: text[m.index - 1], ...charBox(at[m.index - 1])} : null,
+      after: m.index + m[0].length < text.length
+        ? {char: text[m.index + m[0].length], ...charBox(at[m.index + m[0].length])} : null,
+    }));
+    return {
+      text, direction: getComputedStyle(el).direction,
+      dates: runs(/\d{4}-\d\d|\d\d\/\d{4}/g),
+      quotes: runs(/"[A-Za-z][^"\u0590-\u05ff]*"/g),
+    };
+  });
   const pre = document.createElement("pre");
   pre.id = "probe";
   pre.textContent = JSON.stringify(probe);
   document.body.appendChild(pre);
 })();
 </script>
-"""
+""".replace('"PROSE"', json.dumps(PROSE))
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +205,7 @@ def test_chromium_lays_the_report_out_in_the_languages_direction_with_every_sect
     assert [s["id"] for s in probe["sections"]] == SECTIONS
     assert all(s["height"] > 20 and s["heading"].strip() for s in probe["sections"])
     assert_cited_lines_read_right_to_left(probe["cited"], hebrew=direction == "rtl")
+    assert_prose_reads_in_the_reports_direction(probe["prose"], direction=direction)
     assert png_size(shot) == (WIDTH, HEIGHT)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
 
@@ -178,3 +225,37 @@ def assert_cited_lines_read_right_to_left(cited: list[dict[str, Any]], *, hebrew
         for start, end in pairwise(line["dates"]):
             if abs(start["top"] - end["top"]) < 1:  # on the same line box
                 assert start["left"] > end["left"], line["text"]
+
+
+def _in_reading_order(chars: list[dict[str, float]]) -> bool:
+    """Left to right along a line, a later line below: how a left-to-right run reads."""
+    return all(
+        (abs(b["top"] - a["top"]) < 1 and b["left"] >= a["left"] - 0.5) or b["top"] > a["top"]
+        for a, b in pairwise(chars)
+    )
+
+
+def assert_prose_reads_in_the_reports_direction(
+    prose: list[dict[str, Any]], *, direction: str
+) -> None:
+    """Every sentence of the report is laid out in its direction (a Hebrew one that starts with
+    an English name too). In Hebrew, a date reads left to right in one piece, the bracket
+    before it on its right and the one after it on its left ("(מאז 2021-09)" as a Hebrew
+    reader meets it), and an English quote keeps its order, quote marks and ellipsis included,
+    however it wraps."""
+    assert len(prose) > 20, "the probe finds the report's sentences"
+    assert [p["text"] for p in prose if p["direction"] != direction] == []
+    if direction != "rtl":
+        return
+    dates = [date for p in prose for date in p["dates"]]
+    quotes = [quote for p in prose for quote in p["quotes"]]
+    assert any(d["after"] and d["after"]["char"] == ")" for d in dates), "a date in brackets"
+    assert quotes, "an English quote in a Hebrew sentence"
+    for run in dates + quotes:
+        assert _in_reading_order(run["chars"]), run["text"]
+    for date in dates:
+        first, last = date["chars"][0], date["chars"][-1]
+        if date["before"] and date["before"]["char"] == "(":
+            assert date["before"]["left"] >= last["right"] - 0.5, date["text"]
+        if date["after"] and date["after"]["char"] == ")":
+            assert date["after"]["right"] <= first["left"] + 0.5, date

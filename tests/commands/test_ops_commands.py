@@ -538,6 +538,26 @@ def test_requeue_dlq_decides_per_message_and_leaves_invalid_ones_as_a_problem(de
 
 
 @pytest.mark.django_db
+def test_requeue_dlq_reports_each_message_as_it_is_done(dead_letters: dict, monkeypatch):
+    heard: list[tuple[int, int, str]] = []
+    moved_before: list[int] = []
+    move = queue.dlq_move_to_jobs_queue
+
+    def move_and_note(letter: Any) -> None:
+        moved_before.append(len(heard))  # how many outcomes were reported before this move
+        move(letter)
+
+    monkeypatch.setattr(queue, "dlq_move_to_jobs_queue", move_and_note)
+
+    report = operations.dlq_requeue(
+        limit=10, progress=lambda outcome, n, total: heard.append((n, total, outcome.label))
+    )
+
+    assert heard == [(n, 4, x.label) for n, x in enumerate(report.letters, start=1)]
+    assert len(moved_before) == 2 and moved_before[1] >= 1  # the first was reported before
+
+
+@pytest.mark.django_db
 def test_requeue_dlq_exits_non_zero_while_invalid_messages_stay(dead_letters: dict):
     summary = "moved 2, skipped 0, stale 0, invalid 2, purged 0, errors 0, refused 0"
     with pytest.raises(CommandError, match=f"done with problems: {summary}"):

@@ -182,6 +182,7 @@ def dlq_requeue(
     older_than_minutes: int | None = None,
     purge_invalid: bool = False,
     dry_run: bool = False,
+    progress: Callable[[LetterOutcome, int, int], None] | None = None,
 ) -> DlqRequeueReport:
     """Move up to `limit` dead-lettered messages back to the jobs queue (receive → send →
     delete), resetting their jobs to PENDING with attempts 0.
@@ -191,13 +192,15 @@ def dlq_requeue(
     one whose job already finished is stale and deleted; one whose job may not be revived
     (superseded by a newer job under the same key, another in flight) is deleted, as its
     claim would only skip it. A failure on one message is recorded and the rest go on.
+    `progress(outcome, number, total)` hears of each message as it is done, so an operator
+    watching a long batch on a slow SQS sees it move.
     """
     now = timezone.now()
     letters = queue.dlq_receive(max_messages=limit)
     found = Job.objects.in_bulk([x.job_id for x in letters if x.job_id], field_name="pk")
     jobs = {str(pk): job for pk, job in found.items()}
     report = DlqRequeueReport(dry_run=dry_run)
-    for letter in letters:
+    for number, letter in enumerate(letters, start=1):
         waited = (now - letter.sent_at).total_seconds() if letter.sent_at else None
         selected = (not job_ids or letter.job_id in job_ids) and (
             older_than_minutes is None or (waited is not None and waited >= 60 * older_than_minutes)
@@ -213,9 +216,10 @@ def dlq_requeue(
         except Exception as exc:  # noqa: BLE001 - report each failure, go on with the rest
             action, detail = LetterAction.ERROR, f"ERROR {type(exc).__name__}: {exc}"
         age = None if waited is None else waited / 60
-        report.letters.append(
-            LetterOutcome(letter.job_id or letter.message_id, age, action, detail)
-        )
+        outcome = LetterOutcome(letter.job_id or letter.message_id, age, action, detail)
+        report.letters.append(outcome)
+        if progress:
+            progress(outcome, number, len(letters))
     return report
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vpr_jobs import queue
 from vpr_jobs.services import operations
-from vpr_jobs.services.operations import LetterAction
+from vpr_jobs.services.operations import LetterAction, LetterOutcome
 
 
 class Command(BaseCommand):
@@ -51,21 +51,26 @@ class Command(BaseCommand):
             )
         if opts["limit"] < 1:
             raise CommandError("--limit must be at least 1")
+
+        def show(letter: LetterOutcome, number: int, total: int) -> None:
+            if number == 1:
+                self.stdout.write(f"{total} message(s) in the dead-letter queue examined")
+            if letter.action is LetterAction.NOT_SELECTED:
+                return
+            age = "?" if letter.age_minutes is None else f"{letter.age_minutes:.0f} min"
+            line = f"[{number}/{total}] {letter.label} age {age}: {letter.detail}"
+            (self.stderr if letter.action is LetterAction.ERROR else self.stdout).write(line)
+
         report = operations.dlq_requeue(
             limit=opts["limit"],
             job_ids=opts["job_id"],
             older_than_minutes=opts["older_than"],
             purge_invalid=opts["purge_invalid"],
             dry_run=opts["dry_run"],
+            progress=show,  # each message's line as it is done, not after the batch
         )
-        total = len(report.letters)
-        self.stdout.write(f"{total} message(s) in the dead-letter queue examined")
-        for number, letter in enumerate(report.letters, start=1):
-            if letter.action is LetterAction.NOT_SELECTED:
-                continue
-            age = "?" if letter.age_minutes is None else f"{letter.age_minutes:.0f} min"
-            line = f"[{number}/{total}] {letter.label} age {age}: {letter.detail}"
-            (self.stderr if letter.action is LetterAction.ERROR else self.stdout).write(line)
+        if not report.letters:
+            self.stdout.write("0 message(s) in the dead-letter queue examined")
         summary = ", ".join(f"{name} {count}" for name, count in report.counts.items())
         if report.has_problems:
             raise CommandError(f"done with problems: {summary}")
